@@ -1,0 +1,234 @@
+//! The command line (DESIGN §5): argument types and mode dispatch.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use shoplab::report::{Format, Report};
+use shoplab::scenario::{Scenario, BUILT_INS};
+use shoplab::strategy::registry::{self, Family};
+use shoplab::Engine;
+
+/// A terminal lab for e-commerce personalization experiments on synthetic shoppers.
+#[derive(Debug, Parser)]
+#[command(name = "shoplab", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do; without a command, runs the built-in `default` scenario and prints a table.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario headless and print its results.
+    Run(RunArgs),
+    /// Check a scenario file and report every problem.
+    Validate {
+        /// A TOML file or the name of a built-in scenario.
+        scenario: String,
+    },
+    /// List the built-in scenarios.
+    Scenarios,
+    /// List the strategies and their parameters.
+    Strategies,
+}
+
+/// Arguments of `shoplab run`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// A TOML file or the name of a built-in scenario.
+    pub scenario: String,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override the number of shoppers.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=50_000_000))]
+    pub shoppers: Option<u32>,
+    /// Override the number of days.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub days: Option<u32>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
+    /// Write the output to this file (atomically) instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Output format names on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Aligned plain-text table.
+    Table,
+    /// One JSON object.
+    Json,
+    /// One row per arm.
+    Csv,
+    /// A markdown document.
+    Markdown,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Table => Format::Table,
+            FormatArg::Json => Format::Json,
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Markdown => Format::Markdown,
+        }
+    }
+}
+
+/// A failure, sorted by exit status.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad input: exit 2.
+    BadInput(String),
+    /// Anything else: exit 1.
+    Other(String),
+}
+
+/// Runs `shoplab run`.
+pub fn run(args: &RunArgs) -> Result<(), Failure> {
+    let mut scenario =
+        Scenario::load(&args.scenario).map_err(|e| Failure::BadInput(e.to_string()))?;
+    if let Some(seed) = args.seed {
+        scenario.seed = seed;
+    }
+    if let Some(n) = args.shoppers {
+        scenario.shoppers = n;
+    }
+    if let Some(d) = args.days {
+        scenario.days = d;
+    }
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = args.threads {
+        pool = pool.num_threads(usize::from(t));
+    }
+    let pool = pool
+        .build()
+        .map_err(|e| Failure::Other(format!("cannot start worker threads: {e}")))?;
+
+    let started = Instant::now();
+    let progress = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(u64::from(scenario.days));
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{prefix} [{bar:30}] day {pos}/{len} {elapsed}",
+            )
+            .expect("static template")
+            .progress_chars("=> "),
+        );
+        bar.set_prefix(scenario.name.clone());
+        bar
+    });
+    let snapshot = pool.install(|| {
+        let mut engine = Engine::new(scenario.clone());
+        engine.run(|e| {
+            if let Some(bar) = &progress {
+                bar.set_position(u64::from(e.day()));
+            }
+        });
+        engine.snapshot()
+    });
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let text = Report::new(&scenario, &snapshot).render(args.format.into());
+    match &args.out {
+        Some(path) => write_atomically(path, &text)?,
+        None => print_stdout(&text)?,
+    }
+    let visits: u64 = snapshot.arms.iter().map(|a| a.counts.visits).sum();
+    let impressions: u64 = snapshot.arms.iter().map(|a| a.counts.impressions).sum();
+    eprintln!(
+        "simulated {visits} visits and {impressions} impressions in {elapsed:.2} s ({:.0} visits/s, {:.0} impressions/s)",
+        visits as f64 / elapsed.max(1e-9),
+        impressions as f64 / elapsed.max(1e-9)
+    );
+    Ok(())
+}
+
+/// Runs `shoplab validate`.
+pub fn validate(scenario: &str) -> Result<(), Failure> {
+    let s = Scenario::load(scenario).map_err(|e| Failure::BadInput(e.to_string()))?;
+    print_stdout(&format!(
+        "{scenario}: valid — '{}', {} shoppers × {} days, {} arm{}\n",
+        s.name,
+        s.shoppers,
+        s.days,
+        s.arms.len(),
+        if s.arms.len() == 1 { "" } else { "s" }
+    ))
+}
+
+/// Runs `shoplab scenarios`.
+pub fn scenarios() -> Result<(), Failure> {
+    let mut out = String::new();
+    for (name, _) in BUILT_INS {
+        let s = Scenario::load(name)
+            .map_err(|e| Failure::Other(format!("built-in scenario is broken: {e}")))?;
+        out += &format!("{name:<12} {}\n", s.description);
+    }
+    print_stdout(&out)
+}
+
+/// Runs `shoplab strategies`.
+pub fn strategies() -> Result<(), Failure> {
+    let mut out = String::new();
+    for family in Family::ALL {
+        out += &format!("{family}:\n");
+        for info in registry::infos(family) {
+            out += &format!("  {:<14} {}\n", info.name, info.summary);
+            for p in info.params {
+                out += &format!(
+                    "      {:<16} default {:<6} [{} – {}]  {}\n",
+                    p.name, p.default, p.min, p.max, p.help
+                );
+            }
+        }
+    }
+    print_stdout(&out)
+}
+
+/// Prints to stdout; a closed pipe (`shoplab run … | head`) is not an error.
+fn print_stdout(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Failure::Other(format!("cannot write output: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Writes a file through a temporary file in the same folder and a rename, so a reader never
+/// sees half a file.
+pub fn write_atomically(path: &Path, text: &str) -> Result<(), Failure> {
+    let bad =
+        |e: std::io::Error| Failure::BadInput(format!("{}: cannot write: {e}", path.display()));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| Failure::BadInput(format!("{}: not a file name", path.display())))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, text).map_err(bad)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        bad(e)
+    })
+}

@@ -1,0 +1,75 @@
+//! Hash assignment: a shopper's arm is a pure function of (experiment salt, shopper id),
+//! stable across runs and checkable for sample-ratio mismatch.
+
+use crate::rng::mix64;
+use crate::world::ShopperId;
+
+/// Number of hash buckets traffic shares are cut from.
+pub const BUCKETS: u64 = 10_000;
+
+/// FNV-1a: a stable string hash (std's hasher may change between Rust versions).
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The bucket (0..BUCKETS) of a shopper under a salt.
+pub fn bucket(salt: &str, shopper: ShopperId) -> u64 {
+    mix64(fnv1a(salt) ^ mix64(u64::from(shopper))) % BUCKETS
+}
+
+/// The arm of a shopper given the arms' traffic shares (summing to 1).
+pub fn assign(salt: &str, shopper: ShopperId, traffic: &[f64]) -> usize {
+    let b = bucket(salt, shopper) as f64 + 0.5;
+    let mut edge = 0.0;
+    for (arm, share) in traffic.iter().enumerate() {
+        edge += share * BUCKETS as f64;
+        if b < edge {
+            return arm;
+        }
+    }
+    // Rounding can leave the last bucket past the final edge; it belongs to the last arm
+    // with traffic.
+    traffic.iter().rposition(|&s| s > 0.0).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_are_respected_and_stable() {
+        let traffic = [0.5, 0.3, 0.2];
+        let mut n = [0usize; 3];
+        for id in 0..100_000 {
+            n[assign("exp", id, &traffic)] += 1;
+        }
+        for (count, share) in n.iter().zip(traffic) {
+            let expected = share * 100_000.0;
+            assert!(
+                (*count as f64 - expected).abs() < 4.0 * (expected * (1.0 - share)).sqrt(),
+                "{n:?}"
+            );
+        }
+        assert_eq!(
+            assign("exp", 12345, &traffic),
+            assign("exp", 12345, &traffic)
+        );
+    }
+
+    #[test]
+    fn zero_traffic_arm_gets_nobody() {
+        let traffic = [0.5, 0.0, 0.5];
+        assert!((0..10_000).all(|id| assign("s", id, &traffic) != 1));
+    }
+
+    #[test]
+    fn salt_changes_assignment() {
+        let traffic = [0.5, 0.5];
+        let same = (0..1000)
+            .filter(|&id| assign("a", id, &traffic) == assign("b", id, &traffic))
+            .count();
+        assert!((400..600).contains(&same), "{same}");
+    }
+}

@@ -1,0 +1,46 @@
+//! Snapshots: what the engine reports after each simulated day, for every front end.
+
+use serde::Serialize;
+
+use crate::metrics::{Counts, Metrics, ShopperMoments};
+
+/// The state of one arm after some days.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArmSnapshot {
+    /// Arm name.
+    pub name: String,
+    /// Strategy labels: recommender, pricing, retention, email.
+    pub strategies: [String; 4],
+    /// Traffic share.
+    pub traffic: f64,
+    /// Totals so far.
+    pub counts: Counts,
+    /// Per-shopper moments so far.
+    pub moments: ShopperMoments,
+    /// Derived metrics so far.
+    pub metrics: Metrics,
+    /// Counts of each simulated day.
+    pub daily: Vec<Counts>,
+    /// What the strategies have learned, a few lines each.
+    pub insights: Vec<String>,
+}
+
+/// The whole experiment after `day` simulated days.
+#[derive(Debug, Clone, Serialize)]
+pub struct Snapshot {
+    /// Scenario name.
+    pub scenario: String,
+    /// Days simulated so far.
+    pub day: u32,
+    /// Days in the horizon.
+    pub days: u32,
+    /// Arms, control first.
+    pub arms: Vec<ArmSnapshot>,
+}
+
+impl Snapshot {
+    /// Whether the horizon is reached.
+    pub fn finished(&self) -> bool {
+        self.day >= self.days
+    }
+}

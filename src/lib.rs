@@ -1,0 +1,31 @@
+//! # shoplab
+//!
+//! A lab for e-commerce personalization experiments on synthetic shoppers. A world of
+//! shoppers with hidden tastes, price sensitivity and habits meets pluggable strategies
+//! (recommenders, pricing, retention, email timing); the lab runs them as arms of an
+//! experiment and reports conversion, AOV, CLV and more per arm.
+//!
+//! ```
+//! use shoplab::{Engine, Scenario};
+//!
+//! let mut scenario = Scenario::load("default").unwrap();
+//! scenario.shoppers = 2_000;
+//! scenario.days = 7;
+//! let mut engine = Engine::new(scenario);
+//! engine.run(|_| {});
+//! let snapshot = engine.snapshot();
+//! assert_eq!(snapshot.day, 7);
+//! assert!(snapshot.arms[0].counts.visits > 0);
+//! ```
+
+pub mod experiment;
+pub mod metrics;
+pub mod report;
+pub mod rng;
+pub mod scenario;
+pub mod stats;
+pub mod strategy;
+pub mod world;
+
+pub use experiment::{Engine, Snapshot};
+pub use scenario::{Scenario, ScenarioError};

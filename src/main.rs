@@ -1,0 +1,40 @@
+//! The `shoplab` binary: parses the command line and maps outcomes to exit codes
+//! (0 success, 2 bad input, 1 other failure).
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command, Failure, FormatArg, RunArgs};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        None => cli::run(&RunArgs {
+            scenario: "default".into(),
+            seed: None,
+            shoppers: None,
+            days: None,
+            threads: None,
+            format: FormatArg::Table,
+            out: None,
+        }),
+        Some(Command::Run(args)) => cli::run(&args),
+        Some(Command::Validate { scenario }) => cli::validate(&scenario),
+        Some(Command::Scenarios) => cli::scenarios(),
+        Some(Command::Strategies) => cli::strategies(),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::BadInput(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Other(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! Mergeable metric accumulators and the derived metrics of DESIGN §4.
+//!
+//! [`Counts`] are sums, merged by addition in a fixed order so results do not depend on the
+//! thread count. [`ShopperMoments`] hold the per-shopper sums of squares and cross-products
+//! that the statistics need (clustered ratio metrics, means).
+
+use serde::Serialize;
+
+use crate::stats::{MeanMoments, RatioMoments};
+
+macro_rules! counts {
+    ($($(#[$doc:meta])* $field:ident : $ty:ty),* $(,)?) => {
+        /// Event counts and money sums of an arm, for a day or a whole run.
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+        pub struct Counts {
+            $($(#[$doc])* pub $field: $ty,)*
+        }
+
+        impl Counts {
+            /// Adds another accumulator into this one.
+            pub fn merge(&mut self, other: &Counts) {
+                $(self.$field += other.$field;)*
+            }
+        }
+    };
+}
+
+counts! {
+    /// Visits, from any source.
+    visits: u64,
+    /// Visits started by a message click.
+    message_visits: u64,
+    /// Slate impressions.
+    impressions: u64,
+    /// Products seen through search.
+    organic_views: u64,
+    /// Product clicks.
+    clicks: u64,
+    /// Checkouts reached with a non-empty cart.
+    carts: u64,
+    /// Orders.
+    orders: u64,
+    /// Units sold.
+    units: u64,
+    /// Revenue.
+    revenue: f64,
+    /// Gross margin after discounts, before message costs.
+    gross_margin: f64,
+    /// Discounts given (list price minus price paid).
+    discounts: f64,
+    /// Checkouts abandoned.
+    abandoned: u64,
+    /// Orders that bought a cart abandoned on an earlier day.
+    recovered_carts: u64,
+    /// Messages sent.
+    messages: u64,
+    /// Emails sent.
+    emails: u64,
+    /// SMS sent.
+    sms: u64,
+    /// Messages opened.
+    opens: u64,
+    /// Messages clicked.
+    message_clicks: u64,
+    /// Unsubscribes.
+    unsubscribes: u64,
+    /// Cost of messages sent.
+    message_cost: f64,
+    /// Offers redeemed in an order.
+    offers_redeemed: u64,
+    /// Shoppers who lapsed (ground truth; the shop does not see this).
+    lapses: u64,
+    /// Lapsed shoppers who came back.
+    returns: u64,
+}
+
+/// `num / den`, or 0 when there is nothing to divide (no NaN in reports).
+pub fn ratio(num: f64, den: f64) -> f64 {
+    if den > 0.0 {
+        num / den
+    } else {
+        0.0
+    }
+}
+
+/// Per-shopper moments of one arm at a point in time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct ShopperMoments {
+    /// Shoppers assigned.
+    pub assigned: u64,
+    /// Shoppers with at least one order.
+    pub buyers: u64,
+    /// Shoppers still active (not lapsed).
+    pub active: u64,
+    /// Shoppers still subscribed to messages.
+    pub subscribed: u64,
+    /// Orders (x) over visits (y) per shopper: conversion rate, clustered by shopper.
+    pub conversion: RatioMoments,
+    /// Revenue (x) over orders (y) per shopper: AOV.
+    pub aov: RatioMoments,
+    /// Revenue per shopper.
+    pub revenue: MeanMoments,
+    /// Net margin per shopper (after discounts and message costs): CLV over the horizon.
+    pub clv: MeanMoments,
+}
+
+impl ShopperMoments {
+    /// Adds one shopper's totals.
+    pub fn add(
+        &mut self,
+        visits: u32,
+        orders: u32,
+        revenue: f64,
+        margin: f64,
+        active: bool,
+        subscribed: bool,
+    ) {
+        self.assigned += 1;
+        self.buyers += u64::from(orders > 0);
+        self.active += u64::from(active);
+        self.subscribed += u64::from(subscribed);
+        self.conversion.add(f64::from(orders), f64::from(visits));
+        self.aov.add(revenue, f64::from(orders));
+        self.revenue.add(revenue);
+        self.clv.add(margin);
+    }
+
+    /// Adds another accumulator into this one.
+    pub fn merge(&mut self, o: &ShopperMoments) {
+        self.assigned += o.assigned;
+        self.buyers += o.buyers;
+        self.active += o.active;
+        self.subscribed += o.subscribed;
+        self.conversion.merge(&o.conversion);
+        self.aov.merge(&o.aov);
+        self.revenue.merge(&o.revenue);
+        self.clv.merge(&o.clv);
+    }
+}
+
+/// The headline metrics of an arm (DESIGN §4). Rates are fractions; money is in the
+/// scenario's currency.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Metrics {
+    /// Orders ÷ visits.
+    pub conversion_rate: f64,
+    /// Shoppers with an order ÷ assigned shoppers.
+    pub buyer_rate: f64,
+    /// Revenue ÷ orders.
+    pub aov: f64,
+    /// Revenue ÷ assigned shoppers.
+    pub revenue_per_visitor: f64,
+    /// Net margin per assigned shopper over the horizon.
+    pub clv: f64,
+    /// Carts not bought ÷ carts started.
+    pub cart_abandonment_rate: f64,
+    /// Clicks ÷ impressions and search views.
+    pub click_through_rate: f64,
+    /// Opens ÷ messages sent.
+    pub open_rate: f64,
+    /// Message clicks ÷ messages sent.
+    pub message_click_rate: f64,
+    /// Unsubscribes ÷ messages sent.
+    pub unsubscribe_rate: f64,
+    /// Lapsed shoppers ÷ assigned shoppers, at the end.
+    pub churn_rate: f64,
+}
+
+impl Metrics {
+    /// Derives the metrics from counts and shopper moments.
+    pub fn from(c: &Counts, m: &ShopperMoments) -> Self {
+        let n = m.assigned as f64;
+        Metrics {
+            conversion_rate: ratio(c.orders as f64, c.visits as f64),
+            buyer_rate: ratio(m.buyers as f64, n),
+            aov: ratio(c.revenue, c.orders as f64),
+            revenue_per_visitor: ratio(c.revenue, n),
+            clv: ratio(c.gross_margin - c.message_cost, n),
+            cart_abandonment_rate: ratio(c.abandoned as f64, c.carts as f64),
+            click_through_rate: ratio(c.clicks as f64, (c.impressions + c.organic_views) as f64),
+            open_rate: ratio(c.opens as f64, c.messages as f64),
+            message_click_rate: ratio(c.message_clicks as f64, c.messages as f64),
+            unsubscribe_rate: ratio(c.unsubscribes as f64, c.messages as f64),
+            churn_rate: ratio((m.assigned - m.active) as f64, n),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn counts(v: u64, o: u64, r: f64) -> Counts {
+        Counts {
+            visits: v,
+            orders: o.min(v),
+            carts: o.min(v) * 2,
+            abandoned: o.min(v),
+            revenue: r,
+            ..Counts::default()
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn merge_order_does_not_matter(parts in prop::collection::vec((0u64..1000, 0u64..100, 0.0f64..1e4), 1..8)) {
+            let cs: Vec<Counts> = parts.iter().map(|&(v, o, r)| counts(v, o, r)).collect();
+            let mut forward = Counts::default();
+            cs.iter().for_each(|c| forward.merge(c));
+            let mut backward = Counts::default();
+            cs.iter().rev().for_each(|c| backward.merge(c));
+            prop_assert_eq!(forward.visits, backward.visits);
+            prop_assert_eq!(forward.orders, backward.orders);
+            prop_assert!((forward.revenue - backward.revenue).abs() <= 1e-9 * forward.revenue.max(1.0));
+        }
+
+        #[test]
+        fn rates_are_fractions_and_never_nan(v in 0u64..1000, o in 0u64..100, r in 0.0f64..1e4, shoppers in 0u32..50) {
+            let c = counts(v, o, r);
+            let mut m = ShopperMoments::default();
+            for i in 0..shoppers { m.add(i % 3, 0, 0.0, 0.0, i % 2 == 0, true); }
+            let x = Metrics::from(&c, &m);
+            for rate in [x.conversion_rate, x.buyer_rate, x.cart_abandonment_rate, x.open_rate, x.churn_rate] {
+                prop_assert!((0.0..=1.0).contains(&rate), "{rate}");
+            }
+            for value in [x.aov, x.revenue_per_visitor, x.clv] {
+                prop_assert!(value.is_finite());
+            }
+        }
+    }
+
+    #[test]
+    fn no_orders_gives_zero_not_nan() {
+        let m = Metrics::from(&Counts::default(), &ShopperMoments::default());
+        assert_eq!(m.aov, 0.0);
+        assert_eq!(m.conversion_rate, 0.0);
+    }
+}

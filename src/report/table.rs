@@ -1,0 +1,101 @@
+//! The plain-text table printed by `shoplab run`.
+
+use super::{money, percent, signed_percent, Report};
+
+type Column = (&'static str, fn(&super::ArmReport) -> String);
+
+const COLUMNS: &[Column] = &[
+    ("shoppers", |a| a.shoppers.to_string()),
+    ("visits", |a| a.counts.visits.to_string()),
+    ("orders", |a| a.counts.orders.to_string()),
+    ("conversion", |a| percent(a.metrics.conversion_rate)),
+    ("AOV", |a| format!("{:.2}", a.metrics.aov)),
+    ("rev/visitor", |a| {
+        format!("{:.2}", a.metrics.revenue_per_visitor)
+    }),
+    ("CLV", |a| format!("{:.2}", a.metrics.clv)),
+    ("abandon", |a| percent(a.metrics.cart_abandonment_rate)),
+    ("open", |a| percent(a.metrics.open_rate)),
+    ("churn", |a| percent(a.metrics.churn_rate)),
+];
+
+/// Renders the table.
+pub fn render(r: &Report) -> String {
+    let s = &r.scenario;
+    let mut out = format!(
+        "{} — {} shoppers × {} days, seed {}, {} products ({})\n\n",
+        s.name,
+        money(f64::from(s.shoppers)),
+        s.days_simulated,
+        s.seed,
+        money(s.products as f64),
+        s.currency
+    );
+    let mut rows: Vec<Vec<String>> = vec![std::iter::once("arm")
+        .chain(COLUMNS.iter().map(|c| c.0))
+        .map(String::from)
+        .collect()];
+    for arm in &r.arms {
+        rows.push(
+            std::iter::once(arm.name.clone())
+                .chain(COLUMNS.iter().map(|c| (c.1)(arm)))
+                .collect(),
+        );
+    }
+    out += &align(&rows);
+    if r.arms.len() > 1 {
+        out += "\nagainst the control (relative lift):\n";
+        let mut rows = vec![vec![
+            "arm".to_string(),
+            "conversion".into(),
+            "AOV".into(),
+            "rev/visitor".into(),
+            "CLV".into(),
+        ]];
+        for arm in r.arms.iter().skip(1) {
+            let vs = arm.vs_control.as_ref();
+            let lift = |m: &str| signed_percent(vs.and_then(|v| v.get(m)).and_then(|c| c.lift));
+            rows.push(vec![
+                arm.name.clone(),
+                lift("conversion_rate"),
+                lift("aov"),
+                lift("revenue_per_visitor"),
+                lift("clv"),
+            ]);
+        }
+        out += &align(&rows);
+    }
+    out += "\nstrategies:\n";
+    for arm in &r.arms {
+        let st = &arm.strategies;
+        out += &format!(
+            "  {}: {} · {} · {} · {}\n",
+            arm.name, st.recommender, st.pricing, st.retention, st.email
+        );
+    }
+    out
+}
+
+/// Left-aligns the first column and right-aligns the others.
+pub(super) fn align(rows: &[Vec<String>]) -> String {
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(c, cell)| {
+                if c == 0 {
+                    format!("{cell:<w$}", w = widths[c])
+                } else {
+                    format!("{cell:>w$}", w = widths[c])
+                }
+            })
+            .collect();
+        out += cells.join("  ").trim_end();
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,30 @@
+//! `list`: everyone pays the list price.
+
+use super::Pricing;
+use crate::strategy::registry::{Entry, Family, StrategyInfo};
+use crate::strategy::Shop;
+use crate::world::{ProductInfo, ShopperView};
+
+pub(super) const ENTRY: Entry<dyn Pricing> = Entry {
+    info: StrategyInfo {
+        family: Family::Pricing,
+        name: "list",
+        summary: "the list price for everyone",
+        params: &[],
+    },
+    build: |_, _| Box::new(ListPrice),
+};
+
+/// The list price for everyone.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListPrice;
+
+impl Pricing for ListPrice {
+    fn name(&self) -> &'static str {
+        "list"
+    }
+
+    fn price(&self, _: &Shop, _: &ShopperView, product: &ProductInfo) -> f64 {
+        product.list_price
+    }
+}

@@ -1,0 +1,34 @@
+//! Pricing and promotions: the price each shopper is offered.
+
+mod list;
+
+pub use list::ListPrice;
+
+use super::registry::Entry;
+use super::Shop;
+use crate::world::{DayLog, EventMask, ProductInfo, ShopperView};
+
+/// Sets prices. A price below list is paid out of margin.
+pub trait Pricing: Send + Sync {
+    /// Registered name.
+    fn name(&self) -> &'static str;
+
+    /// The unit price offered to `shopper` for `product` today.
+    fn price(&self, shop: &Shop, shopper: &ShopperView, product: &ProductInfo) -> f64;
+
+    /// Which events the nightly batch should carry for this strategy.
+    fn observes(&self) -> EventMask {
+        EventMask::NONE
+    }
+
+    /// Learns from the arm's events of the day.
+    fn learn(&mut self, _shop: &Shop, _log: &DayLog) {}
+
+    /// A few lines on what the strategy has learned.
+    fn insights(&self, _shop: &Shop) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// Every pricing strategy.
+pub static REGISTRY: &[Entry<dyn Pricing>] = &[list::ENTRY];

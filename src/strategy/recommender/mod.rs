@@ -1,0 +1,88 @@
+//! Recommenders: choose the slate a shopper sees and the cross-sell on the cart page.
+
+mod popularity;
+mod random;
+
+pub use popularity::Popularity;
+pub use random::RandomRecommender;
+
+use super::registry::Entry;
+use super::Shop;
+use crate::rng::SimRng;
+use crate::world::{DayLog, EventMask, ProductId, ShopperView};
+
+/// Chooses products to show.
+///
+/// ```
+/// use shoplab::strategy::{Recommender, Shop};
+/// use shoplab::world::{ProductId, ShopperView};
+/// use shoplab::rng::SimRng;
+///
+/// /// Always shows the cheapest products: a strategy needs only a name and a slate.
+/// struct Cheapest;
+/// impl Recommender for Cheapest {
+///     fn name(&self) -> &'static str { "cheapest" }
+///     fn recommend(&self, shop: &Shop, _: &ShopperView, _: &mut SimRng, slate: &mut Vec<ProductId>) {
+///         let mut ids: Vec<ProductId> = (0..shop.catalog.len() as ProductId).collect();
+///         ids.sort_by(|a, b| shop.catalog.product(*a).list_price.total_cmp(&shop.catalog.product(*b).list_price));
+///         slate.extend(ids.into_iter().take(shop.slate_size));
+///     }
+/// }
+/// ```
+pub trait Recommender: Send + Sync {
+    /// Registered name.
+    fn name(&self) -> &'static str;
+
+    /// Fills `slate` (empty on entry) with up to `shop.slate_size` distinct products on sale.
+    fn recommend(
+        &self,
+        shop: &Shop,
+        shopper: &ShopperView,
+        rng: &mut SimRng,
+        slate: &mut Vec<ProductId>,
+    );
+
+    /// Fills `out` (empty on entry) with up to `shop.cross_sell_size` products to offer beside
+    /// the `cart`. No cross-sell by default.
+    fn cross_sell(
+        &self,
+        _shop: &Shop,
+        _shopper: &ShopperView,
+        _cart: &[ProductId],
+        _rng: &mut SimRng,
+        _out: &mut Vec<ProductId>,
+    ) {
+    }
+
+    /// Which events the nightly batch should carry for this strategy.
+    fn observes(&self) -> EventMask {
+        EventMask::NO_IMPRESSIONS
+    }
+
+    /// Learns from the arm's events of the day.
+    fn learn(&mut self, _shop: &Shop, _log: &DayLog) {}
+
+    /// A few lines on what the strategy has learned, for dashboards and reports.
+    fn insights(&self, _shop: &Shop) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// Every recommender.
+pub static REGISTRY: &[Entry<dyn Recommender>] = &[popularity::ENTRY, random::ENTRY];
+
+/// Fills `out` up to `k` with distinct random products on sale, skipping those already in
+/// `out`. Used for exploration and cold start.
+pub(crate) fn fill_random(shop: &Shop, k: usize, rng: &mut SimRng, out: &mut Vec<ProductId>) {
+    use rand::Rng;
+    let n = shop.catalog.len() as ProductId;
+    let target = k.min(n as usize);
+    let mut tries = 0;
+    while out.len() < target && tries < 20 * k + 20 {
+        tries += 1;
+        let p = rng.random_range(0..n);
+        if shop.on_sale(p) && !out.contains(&p) {
+            out.push(p);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! `random`: products drawn uniformly from the catalog; the floor every recommender must beat.
+
+use super::{fill_random, Recommender};
+use crate::rng::SimRng;
+use crate::strategy::registry::{Entry, Family, StrategyInfo};
+use crate::strategy::Shop;
+use crate::world::{ProductId, ShopperView};
+use rand::Rng;
+
+pub(super) const ENTRY: Entry<dyn Recommender> = Entry {
+    info: StrategyInfo {
+        family: Family::Recommender,
+        name: "random",
+        summary: "uniformly random products on sale; random complements for cross-sell",
+        params: &[],
+    },
+    build: |_, _| Box::new(RandomRecommender),
+};
+
+/// Uniformly random products.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RandomRecommender;
+
+impl Recommender for RandomRecommender {
+    fn name(&self) -> &'static str {
+        "random"
+    }
+
+    fn recommend(
+        &self,
+        shop: &Shop,
+        _: &ShopperView,
+        rng: &mut SimRng,
+        slate: &mut Vec<ProductId>,
+    ) {
+        fill_random(shop, shop.slate_size, rng, slate);
+    }
+
+    fn cross_sell(
+        &self,
+        shop: &Shop,
+        _: &ShopperView,
+        cart: &[ProductId],
+        rng: &mut SimRng,
+        out: &mut Vec<ProductId>,
+    ) {
+        let Some(&first) = cart.first() else { return };
+        let category = &shop.catalog.categories()[shop.catalog.product(first).category as usize];
+        for &c in category.complements.iter().take(shop.cross_sell_size) {
+            let products = &shop.catalog.categories()[c as usize].products;
+            let p = products[rng.random_range(0..products.len())];
+            if shop.on_sale(p) && !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,350 @@
+//! The strategy registry: every strategy by family and name, with its parameters, their
+//! defaults and ranges. Scenario files choose strategies by name through [`check`], and the
+//! engine builds them with [`build`].
+
+use std::fmt;
+
+use super::{email, pricing, recommender, retention, Strategies};
+use crate::scenario::{Problem, RawStrategy};
+use crate::world::Catalog;
+
+/// The four strategy families.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// Recommenders.
+    Recommender,
+    /// Pricing and promotions.
+    Pricing,
+    /// Retention.
+    Retention,
+    /// Email and SMS timing.
+    Email,
+}
+
+impl Family {
+    /// Every family, in display order.
+    pub const ALL: [Family; 4] = [
+        Family::Recommender,
+        Family::Pricing,
+        Family::Retention,
+        Family::Email,
+    ];
+
+    /// The scenario key of this family.
+    pub fn key(self) -> &'static str {
+        match self {
+            Family::Recommender => "recommender",
+            Family::Pricing => "pricing",
+            Family::Retention => "retention",
+            Family::Email => "email",
+        }
+    }
+
+    fn default_name(self) -> &'static str {
+        match self {
+            Family::Recommender => "popularity",
+            Family::Pricing => "list",
+            Family::Retention => "none",
+            Family::Email => "fixed-hour",
+        }
+    }
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// A numeric strategy parameter.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Param {
+    /// Key in the scenario file.
+    pub name: &'static str,
+    /// Value when the file does not set it.
+    pub default: f64,
+    /// Smallest allowed value.
+    pub min: f64,
+    /// Largest allowed value.
+    pub max: f64,
+    /// Whether only whole numbers are allowed.
+    pub integer: bool,
+    /// One line of help.
+    pub help: &'static str,
+}
+
+/// A strategy's entry in the registry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StrategyInfo {
+    /// Family.
+    pub family: Family,
+    /// Name used in scenario files.
+    pub name: &'static str,
+    /// One-line description.
+    pub summary: &'static str,
+    /// Parameters.
+    pub params: &'static [Param],
+}
+
+/// A checked strategy choice: a registered name and a value for every parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StrategySpec {
+    /// Family.
+    pub family: Family,
+    /// Registered name.
+    pub name: &'static str,
+    /// Every parameter, defaults filled in, in the registry's order.
+    pub params: Vec<(&'static str, f64)>,
+}
+
+impl StrategySpec {
+    /// The family's baseline strategy with default parameters.
+    pub fn default_for(family: Family) -> Self {
+        let info =
+            find(family, family.default_name()).expect("every family has its default registered");
+        StrategySpec {
+            family,
+            name: info.name,
+            params: info.params.iter().map(|p| (p.name, p.default)).collect(),
+        }
+    }
+
+    /// A parameter's value. The registry fills every declared parameter, so a missing name
+    /// is a programming error in the strategy that asks for it.
+    pub fn param(&self, name: &str) -> f64 {
+        self.params
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
+            .unwrap_or_else(|| panic!("strategy '{}' has no parameter '{name}'", self.name))
+    }
+
+    /// `name` or `name(key=value, …)` for parameters that differ from their defaults.
+    pub fn label(&self) -> String {
+        let info = find(self.family, self.name);
+        let changed: Vec<String> = self
+            .params
+            .iter()
+            .filter(|(n, v)| {
+                info.and_then(|i| i.params.iter().find(|p| p.name == *n))
+                    .is_none_or(|p| p.default != *v)
+            })
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect();
+        if changed.is_empty() {
+            self.name.to_string()
+        } else {
+            format!("{}({})", self.name, changed.join(", "))
+        }
+    }
+}
+
+/// Every registered strategy of a family.
+pub fn infos(family: Family) -> Vec<StrategyInfo> {
+    match family {
+        Family::Recommender => recommender::REGISTRY.iter().map(|e| e.info).collect(),
+        Family::Pricing => pricing::REGISTRY.iter().map(|e| e.info).collect(),
+        Family::Retention => retention::REGISTRY.iter().map(|e| e.info).collect(),
+        Family::Email => email::REGISTRY.iter().map(|e| e.info).collect(),
+    }
+}
+
+fn find(family: Family, name: &str) -> Option<StrategyInfo> {
+    infos(family).into_iter().find(|i| i.name == name)
+}
+
+/// Checks a strategy as written in a scenario at `key`; `None` means the family's default.
+pub fn check(
+    family: Family,
+    raw: Option<&RawStrategy>,
+    key: &str,
+) -> Result<StrategySpec, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let (name, table) = match raw {
+        None => return Ok(StrategySpec::default_for(family)),
+        Some(RawStrategy::Name(n)) => (n.as_str(), None),
+        Some(RawStrategy::Table(t)) => match t.get("kind") {
+            Some(toml::Value::String(n)) => (n.as_str(), Some(t)),
+            Some(other) => {
+                let message =
+                    format!("({other}) must be the name of a {family} strategy, as a string");
+                return Err(vec![Problem {
+                    key: format!("{key}.kind"),
+                    message,
+                }]);
+            }
+            None => {
+                let message = format!(
+                    "is missing: name the {family} strategy, e.g. kind = \"{}\"",
+                    family.default_name()
+                );
+                return Err(vec![Problem {
+                    key: format!("{key}.kind"),
+                    message,
+                }]);
+            }
+        },
+    };
+    let Some(info) = find(family, name) else {
+        let known: Vec<_> = infos(family).iter().map(|i| i.name).collect();
+        let message = format!(
+            "('{name}') is not a {family} strategy; known: {}",
+            known.join(", ")
+        );
+        let key = if table.is_some() {
+            format!("{key}.kind")
+        } else {
+            key.to_string()
+        };
+        return Err(vec![Problem { key, message }]);
+    };
+    let mut params: Vec<(&'static str, f64)> =
+        info.params.iter().map(|p| (p.name, p.default)).collect();
+    for (k, v) in table.into_iter().flatten() {
+        if k == "kind" {
+            continue;
+        }
+        let pkey = format!("{key}.{k}");
+        let Some(slot) = info.params.iter().position(|p| p.name == k) else {
+            let known: Vec<_> = info.params.iter().map(|p| p.name).collect();
+            let known = if known.is_empty() {
+                "it takes no parameters".to_string()
+            } else {
+                format!("known: {}", known.join(", "))
+            };
+            problems.push(Problem {
+                key: pkey,
+                message: format!("is not a parameter of '{name}'; {known}"),
+            });
+            continue;
+        };
+        let p = &info.params[slot];
+        let value = match v {
+            toml::Value::Integer(i) => *i as f64,
+            toml::Value::Float(f) if !p.integer => *f,
+            other => {
+                let kind = if p.integer {
+                    "a whole number"
+                } else {
+                    "a number"
+                };
+                problems.push(Problem {
+                    key: pkey,
+                    message: format!("({other}) must be {kind}"),
+                });
+                continue;
+            }
+        };
+        if !(value >= p.min && value <= p.max) {
+            problems.push(Problem {
+                key: pkey,
+                message: format!("({value}) must be between {} and {}", p.min, p.max),
+            });
+            continue;
+        }
+        params[slot].1 = value;
+    }
+    if problems.is_empty() {
+        Ok(StrategySpec {
+            family,
+            name: info.name,
+            params,
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+/// What a strategy is built from.
+#[derive(Debug, Clone, Copy)]
+pub struct BuildContext<'a> {
+    /// The catalog (observable attributes only).
+    pub catalog: &'a Catalog,
+    /// Shoppers in the population.
+    pub population: u32,
+    /// Days in the horizon.
+    pub days: u32,
+}
+
+/// A registry entry: the strategy's description and how to build it.
+pub struct Entry<T: ?Sized> {
+    /// Name, summary and parameters.
+    pub info: StrategyInfo,
+    /// Builds the strategy from checked parameters.
+    pub build: fn(&StrategySpec, &BuildContext) -> Box<T>,
+}
+
+fn build_one<T: ?Sized>(registry: &[Entry<T>], spec: &StrategySpec, ctx: &BuildContext) -> Box<T> {
+    let entry = registry
+        .iter()
+        .find(|e| e.info.name == spec.name)
+        .expect("checked specs name registered strategies");
+    (entry.build)(spec, ctx)
+}
+
+/// Builds an arm's strategies from checked specs.
+pub fn build(
+    recommender: &StrategySpec,
+    pricing: &StrategySpec,
+    retention: &StrategySpec,
+    email: &StrategySpec,
+    ctx: &BuildContext,
+) -> Strategies {
+    Strategies {
+        recommender: build_one(recommender::REGISTRY, recommender, ctx),
+        pricing: build_one(pricing::REGISTRY, pricing, ctx),
+        retention: build_one(retention::REGISTRY, retention, ctx),
+        email: build_one(email::REGISTRY, email, ctx),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(text: &str) -> RawStrategy {
+        RawStrategy::Table(text.parse::<toml::Table>().unwrap())
+    }
+
+    #[test]
+    fn defaults_and_names() {
+        let s = check(Family::Email, None, "arms[0].email").unwrap();
+        assert_eq!(s.name, "fixed-hour");
+        assert_eq!(s.param("hour"), 10.0);
+        let s = check(
+            Family::Recommender,
+            Some(&RawStrategy::Name("random".into())),
+            "k",
+        )
+        .unwrap();
+        assert_eq!(s.name, "random");
+    }
+
+    #[test]
+    fn parameters_are_checked() {
+        let s = check(
+            Family::Email,
+            Some(&table("kind = \"fixed-hour\"\nhour = 20")),
+            "k",
+        )
+        .unwrap();
+        assert_eq!(s.param("hour"), 20.0);
+        assert_eq!(s.label(), "fixed-hour(hour=20)");
+        let e = check(
+            Family::Email,
+            Some(&table("kind = \"fixed-hour\"\nhour = 30\nfoo = 1")),
+            "k",
+        )
+        .unwrap_err();
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[0].key, "k.hour");
+        assert_eq!(e[1].key, "k.foo");
+        let e = check(
+            Family::Recommender,
+            Some(&RawStrategy::Name("nope".into())),
+            "k",
+        )
+        .unwrap_err();
+        assert!(e[0].message.contains("known: "), "{}", e[0].message);
+    }
+}

@@ -1,0 +1,31 @@
+//! `none`: no retention offers.
+
+use super::Retention;
+use crate::rng::SimRng;
+use crate::strategy::registry::{Entry, Family, StrategyInfo};
+use crate::strategy::Shop;
+use crate::world::{Offer, ShopperView};
+
+pub(super) const ENTRY: Entry<dyn Retention> = Entry {
+    info: StrategyInfo {
+        family: Family::Retention,
+        name: "none",
+        summary: "no retention offers",
+        params: &[],
+    },
+    build: |_, _| Box::new(NoRetention),
+};
+
+/// Sends no offers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoRetention;
+
+impl Retention for NoRetention {
+    fn name(&self) -> &'static str {
+        "none"
+    }
+
+    fn offer(&self, _: &Shop, _: &ShopperView, _: &mut SimRng) -> Option<Offer> {
+        None
+    }
+}

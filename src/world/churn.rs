@@ -1,0 +1,46 @@
+//! Churn: a daily lapse hazard that falls with satisfaction and rises with neglect and spam;
+//! lapsed shoppers come back rarely on their own.
+
+use rand::Rng;
+
+use super::day::{DayContext, DayOutput};
+use super::shopper::{ShopperId, ShopperState};
+use super::World;
+use crate::rng::{stream, Purpose};
+
+/// Satisfaction at which the hazard equals the shopper's base hazard.
+const NEUTRAL_SATISFACTION: f64 = 0.6;
+
+impl World {
+    /// The end-of-day draw: an active shopper may lapse, a lapsed one may return.
+    pub(in crate::world) fn end_of_day(
+        &self,
+        ctx: &DayContext,
+        id: ShopperId,
+        state: &mut ShopperState,
+        out: &mut DayOutput,
+    ) {
+        let day = ctx.shop.day;
+        let p = &self.params;
+        let mut rng = stream(self.seed, u64::from(id), day, Purpose::Churn, 0);
+        let hidden = &mut state.hidden;
+        if hidden.active {
+            let since = state.history.last_visit_day.map_or(day, |d| day - d);
+            let neglect = 1.0 + p.churn_neglect_weight * f64::from(since.min(90)) / 30.0;
+            let spam = 1.0 + p.churn_spam_weight * (f64::from(hidden.message_load) - 2.0).max(0.0);
+            let mood = (-p.churn_satisfaction_weight
+                * (f64::from(hidden.satisfaction) - NEUTRAL_SATISFACTION))
+                .exp();
+            let hazard = f64::from(self.population.traits(id).churn_hazard) * neglect * spam * mood;
+            if rng.random::<f64>() < hazard {
+                hidden.active = false;
+                out.counts.lapses += 1;
+            }
+        } else if rng.random::<f64>() < p.return_rate {
+            hidden.active = true;
+            hidden.satisfaction = NEUTRAL_SATISFACTION as f32;
+            out.counts.returns += 1;
+        }
+        hidden.message_load *= 0.75;
+    }
+}

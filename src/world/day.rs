@@ -1,0 +1,139 @@
+//! One shopper's day: messages, visits, then the end-of-day churn draw.
+
+use rand::Rng;
+
+use super::events::{Event, EventKind, EventMask};
+use super::shopper::{ShopperId, ShopperState};
+use super::World;
+use crate::metrics::Counts;
+use crate::rng::{stream, Purpose, SimRng};
+use crate::strategy::email::{Due, Message};
+use crate::strategy::{Shop, Strategies};
+use crate::world::ProductId;
+
+/// Everything a shopper-day needs that is the same for every shopper of an arm that day.
+pub struct DayContext<'a> {
+    /// The world.
+    pub world: &'a World,
+    /// The shop as strategies see it today.
+    pub shop: Shop<'a>,
+    /// The arm's strategies, read-only during the day.
+    pub strategies: &'a Strategies,
+    /// Events to record for the nightly batch.
+    pub observes: EventMask,
+}
+
+/// What a chunk of shopper-days produces: counts, observed events and reusable buffers.
+#[derive(Debug, Default)]
+pub struct DayOutput {
+    /// Counts of the day.
+    pub counts: Counts,
+    /// Observed events, in shopper order.
+    pub events: Vec<Event>,
+    pub(in crate::world) slate: Vec<ProductId>,
+    pub(in crate::world) extra: Vec<ProductId>,
+    pub(in crate::world) cart_ids: Vec<ProductId>,
+    pub(in crate::world) due: Vec<Due>,
+    pub(in crate::world) messages: Vec<Message>,
+}
+
+impl DayOutput {
+    /// Records an event if the arm's strategies observe its kind.
+    #[allow(clippy::too_many_arguments)]
+    pub(in crate::world) fn record(
+        &mut self,
+        observes: EventMask,
+        kind: EventKind,
+        shopper: ShopperId,
+        product: ProductId,
+        day: u32,
+        hour: u8,
+        position: u8,
+        quantity: u16,
+        value: f64,
+    ) {
+        if observes.has(kind) {
+            self.events.push(Event {
+                shopper,
+                product,
+                day,
+                hour,
+                kind,
+                position,
+                quantity,
+                value: value as f32,
+            });
+        }
+    }
+}
+
+impl World {
+    /// Simulates one day of shopper `id` in an arm, updating its state and `out`.
+    pub fn shopper_day(
+        &self,
+        ctx: &DayContext,
+        id: ShopperId,
+        state: &mut ShopperState,
+        out: &mut DayOutput,
+    ) {
+        let day = ctx.shop.day;
+        let h = &mut state.history;
+        if h.offer.is_some_and(|(_, until)| until < day) {
+            h.offer = None;
+        }
+        if h.cart_abandoned_day
+            .is_some_and(|d| d + self.params.cart_persist_days < day)
+        {
+            h.cart.clear();
+            h.cart_abandoned_day = None;
+        }
+
+        let mut visit_index = 0;
+        if state.history.subscribed {
+            visit_index = self.send_messages(ctx, id, state, out);
+        }
+
+        if state.hidden.active {
+            let traits = self.population.traits(id);
+            let mut rng = stream(self.seed, u64::from(id), day, Purpose::Visits, 0);
+            let rate = f64::from(traits.visit_rate)
+                * self.params.weekday_rhythm[(day % 7) as usize]
+                * self.catalog.season_traffic(day);
+            let n = poisson(&mut rng, rate);
+            for _ in 0..n {
+                let hour = visit_hour(&mut rng, traits.active_hour);
+                self.visit(ctx, id, state, hour, 0.0, false, visit_index, out);
+                visit_index += 1;
+            }
+        }
+
+        self.end_of_day(ctx, id, state, out);
+    }
+}
+
+/// Hour of an organic visit: around the shopper's active hour.
+fn visit_hour(rng: &mut SimRng, active_hour: f32) -> u8 {
+    let z: f64 = rand_distr::Distribution::sample(&rand_distr::StandardNormal, rng);
+    ((f64::from(active_hour) + 2.5 * z).rem_euclid(24.0)) as u8 % 24
+}
+
+/// A Poisson draw by inversion: exact, cheap for the small daily rates of shoppers.
+pub(in crate::world) fn poisson(rng: &mut SimRng, lambda: f64) -> u32 {
+    if lambda <= 0.0 {
+        return 0;
+    }
+    if lambda > 30.0 {
+        let z: f64 = rand_distr::Distribution::sample(&rand_distr::StandardNormal, rng);
+        return (lambda + lambda.sqrt() * z).round().max(0.0) as u32;
+    }
+    let u: f64 = rng.random();
+    let mut p = (-lambda).exp();
+    let mut cdf = p;
+    let mut k = 0;
+    while u > cdf && k < 200 {
+        k += 1;
+        p *= lambda / f64::from(k);
+        cdf += p;
+    }
+    k
+}

@@ -1,0 +1,96 @@
+//! The world model of DESIGN §1: catalog, shoppers, visits, messages and churn.
+//!
+//! Hidden traits (taste vectors, quality, price sensitivity, active hour, churn hazard…)
+//! are private to this module: their accessors are `pub(in crate::world)`, so strategies,
+//! which live outside it, cannot name them. Strategies receive [`ShopperView`] and [`Shop`]
+//! (in `strategy`) and the [`DayLog`] of their own arm.
+//!
+//! [`Shop`]: crate::strategy::Shop
+
+mod catalog;
+mod churn;
+mod day;
+mod events;
+mod messages;
+mod shopper;
+mod visit;
+
+pub use catalog::{Catalog, CategoryId, CategoryInfo, ProductId, ProductInfo};
+pub use day::{DayContext, DayOutput};
+pub use events::{Campaign, Channel, DayLog, Event, EventKind, EventMask, NO_PRODUCT};
+pub use shopper::{
+    CartLine, History, Offer, Population, Profile, ShopperId, ShopperState, ShopperView,
+    RECENT_ITEMS,
+};
+
+use crate::scenario::{Scenario, WorldParams};
+
+/// The simulated world of a scenario: catalog, population and behaviour constants. It is
+/// shared read-only by every arm; each arm keeps its own [`ShopperState`]s.
+#[derive(Debug, Clone)]
+pub struct World {
+    params: WorldParams,
+    catalog: Catalog,
+    population: Population,
+    seed: u64,
+    per_email: f64,
+    per_sms: f64,
+}
+
+impl World {
+    /// Builds the world of a checked scenario.
+    pub fn new(scenario: &Scenario) -> Self {
+        let catalog =
+            Catalog::generate(&scenario.catalog, scenario.world.latent_dim, scenario.seed);
+        let population = Population::generate(
+            scenario.shoppers,
+            &scenario.segments,
+            &catalog,
+            scenario.seed,
+        );
+        World {
+            params: scenario.world.clone(),
+            catalog,
+            population,
+            seed: scenario.seed,
+            per_email: scenario.costs.per_email,
+            per_sms: scenario.costs.per_sms,
+        }
+    }
+
+    /// The catalog.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// The population.
+    pub fn population(&self) -> &Population {
+        &self.population
+    }
+
+    /// The behaviour constants.
+    pub fn params(&self) -> &WorldParams {
+        &self.params
+    }
+
+    /// What a strategy may see of shopper `id` in a given state.
+    pub fn view<'a>(&self, id: ShopperId, state: &'a ShopperState) -> ShopperView<'a> {
+        ShopperView {
+            id,
+            signup_day: self.population.profile(id).signup_day,
+            segment: self.population.observable_segment(id),
+            history: &state.history,
+        }
+    }
+
+    /// Whether the shop sends its newsletter on `day`.
+    pub fn newsletter_day(&self, day: u32) -> bool {
+        let every = self.params.newsletter_every_days;
+        every > 0 && day % every == 0
+    }
+}
+
+/// Logistic function.
+pub(in crate::world) fn sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}

@@ -1,0 +1,362 @@
+//! Shoppers: hidden traits drawn from segments, observable profiles and histories.
+
+use rand::Rng;
+use rand_distr::{Beta, Distribution, Gamma, StandardNormal};
+use rayon::prelude::*;
+
+use super::catalog::{pick, Catalog, ProductId};
+use crate::rng::{stream, Purpose, SimRng};
+use crate::scenario::SegmentParams;
+
+/// Index of a shopper in the population.
+pub type ShopperId = u32;
+
+/// Most favourite categories a taste can mix.
+const MAX_FAVOURITES: usize = 8;
+/// Products remembered in a shopper's recent history.
+pub const RECENT_ITEMS: usize = 8;
+
+/// What the shop knows about who a shopper is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Profile {
+    /// Shopper id.
+    pub id: ShopperId,
+    /// Day the shopper signed up.
+    pub signup_day: u32,
+    /// Segment index; shown to strategies only where the segment is observable.
+    pub segment: u16,
+}
+
+/// Hidden traits: never visible to strategies (DESIGN §2).
+#[derive(Debug, Clone)]
+pub(in crate::world) struct Traits {
+    pub price_sensitivity: f32,
+    pub visit_rate: f32,
+    pub active_hour: f32,
+    pub email_responsiveness: f32,
+    pub basket_size: f32,
+    pub budget: f32,
+    pub churn_hazard: f32,
+    pub favourites: [u16; MAX_FAVOURITES],
+    pub favourite_weights: [f32; MAX_FAVOURITES],
+    pub n_favourites: u8,
+}
+
+impl Traits {
+    /// A favourite category, drawn by taste weight with a uniform `u` in [0, 1).
+    pub fn favourite(&self, u: f64) -> u16 {
+        let n = self.n_favourites as usize;
+        let total: f32 = self.favourite_weights[..n].iter().sum();
+        let mut target = u as f32 * total;
+        for m in 0..n {
+            if target < self.favourite_weights[m] {
+                return self.favourites[m];
+            }
+            target -= self.favourite_weights[m];
+        }
+        self.favourites[n - 1]
+    }
+}
+
+/// The population: profiles are public, traits and tastes are private to the world.
+#[derive(Debug, Clone)]
+pub struct Population {
+    profiles: Vec<Profile>,
+    traits: Vec<Traits>,
+    /// Taste vectors `u_i`, `dim` floats per shopper.
+    taste: Vec<f32>,
+    dim: usize,
+    segment_names: Vec<String>,
+    segment_observable: Vec<bool>,
+}
+
+fn normal(rng: &mut SimRng) -> f64 {
+    StandardNormal.sample(rng)
+}
+
+impl Population {
+    /// Draws `n` shoppers from the segments. Each shopper's traits come from its own stream,
+    /// so the population does not depend on the thread count.
+    pub fn generate(n: u32, segments: &[SegmentParams], catalog: &Catalog, seed: u64) -> Self {
+        let dim = catalog.dim();
+        let shares: Vec<f64> = segments.iter().map(|s| s.share).collect();
+        let total_share: f64 = shares.iter().sum();
+        let cat_weights = catalog.category_weights();
+        let cat_total: f64 = cat_weights.iter().sum();
+        let drawn: Vec<(Profile, Traits, Vec<f32>)> = (0..n)
+            .into_par_iter()
+            .map(|id| {
+                let mut rng = stream(seed, u64::from(id), 0, Purpose::Traits, 0);
+                let s = pick(&shares, total_share, rng.random::<f64>());
+                let seg = &segments[s];
+                let (traits, taste) = draw_traits(seg, catalog, cat_weights, cat_total, &mut rng);
+                (
+                    Profile {
+                        id,
+                        signup_day: 0,
+                        segment: s as u16,
+                    },
+                    traits,
+                    taste,
+                )
+            })
+            .collect();
+        let mut profiles = Vec::with_capacity(n as usize);
+        let mut traits = Vec::with_capacity(n as usize);
+        let mut taste = Vec::with_capacity(n as usize * dim);
+        for (p, t, u) in drawn {
+            profiles.push(p);
+            traits.push(t);
+            taste.extend_from_slice(&u);
+        }
+        Population {
+            profiles,
+            traits,
+            taste,
+            dim,
+            segment_names: segments.iter().map(|s| s.name.clone()).collect(),
+            segment_observable: segments.iter().map(|s| s.observable).collect(),
+        }
+    }
+
+    /// Number of shoppers.
+    pub fn len(&self) -> usize {
+        self.profiles.len()
+    }
+
+    /// Whether there are no shoppers.
+    pub fn is_empty(&self) -> bool {
+        self.profiles.is_empty()
+    }
+
+    /// Observable profile of a shopper.
+    pub fn profile(&self, id: ShopperId) -> &Profile {
+        &self.profiles[id as usize]
+    }
+
+    /// Segment names, indexed by segment.
+    pub fn segment_names(&self) -> &[String] {
+        &self.segment_names
+    }
+
+    /// The segment a strategy may see: `None` where the scenario keeps it hidden.
+    pub fn observable_segment(&self, id: ShopperId) -> Option<u16> {
+        let s = self.profiles[id as usize].segment;
+        self.segment_observable[s as usize].then_some(s)
+    }
+
+    pub(in crate::world) fn traits(&self, id: ShopperId) -> &Traits {
+        &self.traits[id as usize]
+    }
+
+    pub(in crate::world) fn taste(&self, id: ShopperId) -> &[f32] {
+        &self.taste[id as usize * self.dim..(id as usize + 1) * self.dim]
+    }
+}
+
+fn draw_traits(
+    seg: &SegmentParams,
+    catalog: &Catalog,
+    cat_weights: &[f64],
+    cat_total: f64,
+    rng: &mut SimRng,
+) -> (Traits, Vec<f32>) {
+    let dim = catalog.dim();
+    let n_fav = (seg.favourite_categories as usize)
+        .min(MAX_FAVOURITES)
+        .min(cat_weights.len());
+    let mut favourites = [0u16; MAX_FAVOURITES];
+    let mut favourite_weights = [0f32; MAX_FAVOURITES];
+    let mut taste = vec![0f64; dim];
+    let mut weight_sum = 0.0;
+    for m in 0..n_fav {
+        let k = pick(cat_weights, cat_total, rng.random::<f64>());
+        let w: f64 = rng.random_range(0.2..1.0);
+        favourites[m] = k as u16;
+        favourite_weights[m] = w as f32;
+        weight_sum += w;
+        for (t, c) in taste.iter_mut().zip(catalog.centroid(k)) {
+            *t += w * f64::from(*c);
+        }
+    }
+    let noise = seg.taste_noise / (dim as f64).sqrt();
+    for t in taste.iter_mut() {
+        *t = *t / weight_sum + noise * normal(rng);
+    }
+    let norm = taste.iter().map(|t| t * t).sum::<f64>().sqrt().max(1e-9);
+    let taste = taste.iter().map(|t| (t / norm) as f32).collect();
+
+    let gamma = |shape: f64, mean: f64, rng: &mut SimRng| -> f64 {
+        if mean <= 0.0 {
+            return 0.0;
+        }
+        Gamma::new(shape, mean / shape)
+            .map(|g| g.sample(rng))
+            .unwrap_or(mean)
+    };
+    let lognormal =
+        |median: f64, sigma: f64, rng: &mut SimRng| median * (sigma * normal(rng)).exp();
+    let resp = seg.email_responsiveness.clamp(1e-3, 1.0 - 1e-3);
+    let email_responsiveness = Beta::new(6.0 * resp, 6.0 * (1.0 - resp))
+        .map(|b| b.sample(rng))
+        .unwrap_or(resp);
+    let traits = Traits {
+        // Log-normal around the segment mean (the −σ²/2 keeps the mean where the file says).
+        price_sensitivity: lognormal(seg.price_sensitivity, 0.35, rng) as f32
+            * (-0.35f32 * 0.35 / 2.0).exp(),
+        visit_rate: gamma(seg.visit_dispersion, seg.visit_rate, rng) as f32,
+        active_hour: (seg.active_hour + seg.active_hour_spread * normal(rng)).rem_euclid(24.0)
+            as f32,
+        email_responsiveness: email_responsiveness as f32,
+        basket_size: gamma(2.0, seg.basket_size, rng) as f32,
+        budget: lognormal(seg.budget, 0.5, rng) as f32,
+        churn_hazard: (lognormal(seg.churn_hazard, 0.5, rng) * (-0.125f64).exp()).min(1.0) as f32,
+        favourites,
+        favourite_weights,
+        n_favourites: n_fav as u8,
+    };
+    (traits, taste)
+}
+
+/// One line of a cart.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CartLine {
+    /// Product.
+    pub product: ProductId,
+    /// Units.
+    pub quantity: u16,
+    /// Unit price offered when it was added.
+    pub price: f64,
+}
+
+/// A discount a retention strategy offered, delivered by a message.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Offer {
+    /// Fraction off the offered price (0.1 = 10% off).
+    pub discount: f64,
+    /// Days the offer stays valid after delivery.
+    pub valid_days: u32,
+}
+
+/// What the shop has seen a shopper do. Everything here is observable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct History {
+    /// Visits so far.
+    pub visits: u32,
+    /// Orders so far.
+    pub orders: u32,
+    /// Revenue so far.
+    pub revenue: f64,
+    /// Gross margin so far, after discounts and message costs.
+    pub margin: f64,
+    /// Last day with a visit.
+    pub last_visit_day: Option<u32>,
+    /// Last day with an order.
+    pub last_order_day: Option<u32>,
+    /// Most recent products clicked, carted or bought (newest last).
+    pub recent: Vec<ProductId>,
+    /// Current cart; it persists after an abandoned checkout.
+    pub cart: Vec<CartLine>,
+    /// Day the cart was last abandoned, while it waits.
+    pub cart_abandoned_day: Option<u32>,
+    /// Carts abandoned so far.
+    pub abandoned_carts: u32,
+    /// Whether the shopper still accepts messages.
+    pub subscribed: bool,
+    /// Messages received so far.
+    pub messages: u32,
+    /// Messages opened so far.
+    pub opens: u32,
+    /// Messages clicked so far.
+    pub message_clicks: u32,
+    /// A delivered offer and the last day it is valid.
+    pub offer: Option<(Offer, u32)>,
+    /// Orders that used an offer.
+    pub offers_redeemed: u32,
+}
+
+impl Default for History {
+    fn default() -> Self {
+        History {
+            visits: 0,
+            orders: 0,
+            revenue: 0.0,
+            margin: 0.0,
+            last_visit_day: None,
+            last_order_day: None,
+            recent: Vec::new(),
+            cart: Vec::new(),
+            cart_abandoned_day: None,
+            abandoned_carts: 0,
+            subscribed: true,
+            messages: 0,
+            opens: 0,
+            message_clicks: 0,
+            offer: None,
+            offers_redeemed: 0,
+        }
+    }
+}
+
+impl History {
+    /// Remembers a product the shopper interacted with.
+    pub(in crate::world) fn remember(&mut self, product: ProductId) {
+        if let Some(pos) = self.recent.iter().position(|&p| p == product) {
+            self.recent.remove(pos);
+        } else if self.recent.len() == RECENT_ITEMS {
+            self.recent.remove(0);
+        }
+        self.recent.push(product);
+    }
+}
+
+/// A shopper's state in one arm: the observable history and the hidden dynamics.
+#[derive(Debug, Clone, Default)]
+pub struct ShopperState {
+    /// What the shop has seen.
+    pub history: History,
+    pub(in crate::world) hidden: HiddenState,
+}
+
+/// Hidden dynamic state: how the shopper feels about the shop.
+#[derive(Debug, Clone)]
+pub(in crate::world) struct HiddenState {
+    /// Still shopping here (not lapsed).
+    pub active: bool,
+    /// Recent experience in [0, 1]: relevant slates and fair prices raise it.
+    pub satisfaction: f32,
+    /// Recent message load, decaying by a quarter a day (about a week's messages).
+    pub message_load: f32,
+}
+
+impl Default for HiddenState {
+    fn default() -> Self {
+        HiddenState {
+            active: true,
+            satisfaction: 0.5,
+            message_load: 0.0,
+        }
+    }
+}
+
+impl ShopperState {
+    /// Whether the shopper is still active (not lapsed). Ground truth for reports only:
+    /// strategies never receive it.
+    pub fn is_active(&self) -> bool {
+        self.hidden.active
+    }
+}
+
+/// What a strategy sees of a shopper: identity, observable segment and history, and
+/// nothing else. There is no path from here to hidden traits.
+#[derive(Debug, Clone, Copy)]
+pub struct ShopperView<'a> {
+    /// Shopper id.
+    pub id: ShopperId,
+    /// Day the shopper signed up.
+    pub signup_day: u32,
+    /// Segment, where the scenario marks it observable.
+    pub segment: Option<u16>,
+    /// Everything the shopper did here.
+    pub history: &'a History,
+}

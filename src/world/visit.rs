@@ -1,0 +1,370 @@
+//! A visit: slate with position bias, organic search, clicks, cart, cross-sell, checkout.
+
+use rand::Rng;
+
+use super::day::{poisson, DayContext, DayOutput};
+use super::events::{EventKind, NO_PRODUCT};
+use super::shopper::{CartLine, ShopperId, ShopperState, Traits};
+use super::{sigmoid, ProductId, World};
+use crate::rng::{stream, Purpose, SimRng};
+
+/// Running sums of a visit's experience: how appealing the products shown were.
+#[derive(Default)]
+struct Experience {
+    sum: f64,
+    n: u32,
+}
+
+impl World {
+    /// Simulates one visit. `intent` raises click and cart utility (visits from a message
+    /// click); `to_cart` sends the shopper straight back to a waiting cart (a reminder).
+    #[allow(clippy::too_many_arguments)]
+    pub(in crate::world) fn visit(
+        &self,
+        ctx: &DayContext,
+        id: ShopperId,
+        state: &mut ShopperState,
+        hour: u8,
+        intent: f64,
+        to_cart: bool,
+        index: u32,
+        out: &mut DayOutput,
+    ) {
+        let day = ctx.shop.day;
+        let p = &self.params;
+        let mut rng = stream(self.seed, u64::from(id), day, Purpose::Visit, index);
+        let mut srng = stream(self.seed, u64::from(id), day, Purpose::Strategy, index);
+        let traits = self.population.traits(id);
+        out.counts.visits += 1;
+        out.counts.message_visits += u64::from(intent > 0.0);
+        out.record(
+            ctx.observes,
+            EventKind::Visit,
+            id,
+            NO_PRODUCT,
+            day,
+            hour,
+            0,
+            0,
+            0.0,
+        );
+        state.history.visits += 1;
+        state.history.last_visit_day = Some(day);
+
+        let waiting_cart =
+            state.history.cart_abandoned_day.is_some() && !state.history.cart.is_empty();
+        let returns_to_cart = waiting_cart && (to_cart || rng.random::<f64>() < p.cart_return_rate);
+        let mut experience = Experience::default();
+        let mut added = false;
+
+        let mut slate = std::mem::take(&mut out.slate);
+        slate.clear();
+        ctx.strategies.recommender.recommend(
+            &ctx.shop,
+            &self.view(id, state),
+            &mut srng,
+            &mut slate,
+        );
+        slate.truncate(ctx.shop.slate_size);
+        let mut examine = p.examination_top;
+        for (rank, &product) in slate.iter().enumerate() {
+            out.counts.impressions += 1;
+            out.record(
+                ctx.observes,
+                EventKind::Impression,
+                id,
+                product,
+                day,
+                hour,
+                rank as u8,
+                0,
+                0.0,
+            );
+            if rng.random::<f64>() < examine {
+                added |= self.consider(
+                    ctx,
+                    id,
+                    state,
+                    traits,
+                    product,
+                    intent,
+                    hour,
+                    &mut rng,
+                    &mut experience,
+                    out,
+                );
+            }
+            examine *= p.examination_decay;
+        }
+        out.slate = slate;
+
+        if traits.n_favourites > 0 && rng.random::<f64>() < p.organic_rate {
+            let products =
+                &self.catalog.categories()[traits.favourite(rng.random::<f64>()) as usize].products;
+            for _ in 0..p.organic_views {
+                let product = products[rng.random_range(0..products.len())];
+                if !ctx.shop.on_sale(product) {
+                    continue;
+                }
+                out.counts.organic_views += 1;
+                out.record(
+                    ctx.observes,
+                    EventKind::OrganicView,
+                    id,
+                    product,
+                    day,
+                    hour,
+                    0,
+                    0,
+                    0.0,
+                );
+                added |= self.consider(
+                    ctx,
+                    id,
+                    state,
+                    traits,
+                    product,
+                    intent,
+                    hour,
+                    &mut rng,
+                    &mut experience,
+                    out,
+                );
+            }
+        }
+
+        if !state.history.cart.is_empty() && (added || returns_to_cart) {
+            self.cross_sell(
+                ctx,
+                id,
+                state,
+                traits,
+                intent,
+                hour,
+                &mut rng,
+                &mut srng,
+                &mut experience,
+                out,
+            );
+            self.checkout(ctx, id, state, traits, waiting_cart, hour, &mut rng, out);
+        }
+
+        if experience.n > 0 {
+            let s = &mut state.hidden.satisfaction;
+            *s = 0.8 * *s + 0.2 * (experience.sum / f64::from(experience.n)) as f32;
+        }
+    }
+
+    /// An examined product: maybe a click, maybe an add to cart. Returns whether it was added.
+    #[allow(clippy::too_many_arguments)]
+    fn consider(
+        &self,
+        ctx: &DayContext,
+        id: ShopperId,
+        state: &mut ShopperState,
+        traits: &Traits,
+        product: ProductId,
+        intent: f64,
+        hour: u8,
+        rng: &mut SimRng,
+        experience: &mut Experience,
+        out: &mut DayOutput,
+    ) -> bool {
+        let p = &self.params;
+        let day = ctx.shop.day;
+        let info = self.catalog.product(product);
+        let mut price = ctx
+            .strategies
+            .pricing
+            .price(&ctx.shop, &self.view(id, state), info);
+        if let Some((offer, _)) = state.history.offer {
+            price *= 1.0 - offer.discount;
+        }
+        let price = price.max(0.01);
+        let reference = self.catalog.categories()[info.category as usize].reference_price;
+        let taste: f64 = self
+            .population
+            .taste(id)
+            .iter()
+            .zip(self.catalog.latent(product))
+            .map(|(u, v)| f64::from(u * v))
+            .sum();
+        let appeal = p.preference_strength * taste + self.catalog.quality(product)
+            - f64::from(traits.price_sensitivity) * (price / reference).ln()
+            + self.catalog.season_utility(info.category, day);
+        experience.sum += sigmoid(appeal);
+        experience.n += 1;
+        if rng.random::<f64>() >= sigmoid(appeal + intent + p.click_intercept) {
+            return false;
+        }
+        out.counts.clicks += 1;
+        out.record(
+            ctx.observes,
+            EventKind::Click,
+            id,
+            product,
+            day,
+            hour,
+            0,
+            0,
+            price,
+        );
+        state.history.remember(product);
+        if rng.random::<f64>() >= sigmoid(p.cart_appeal_weight * appeal + intent + p.cart_intercept)
+        {
+            return false;
+        }
+        if state.history.cart.iter().any(|l| l.product == product) {
+            return false;
+        }
+        let quantity = 1 + poisson(rng, f64::from(traits.basket_size)).min(20) as u16;
+        state.history.cart.push(CartLine {
+            product,
+            quantity,
+            price,
+        });
+        out.record(
+            ctx.observes,
+            EventKind::AddToCart,
+            id,
+            product,
+            day,
+            hour,
+            0,
+            quantity,
+            price,
+        );
+        true
+    }
+
+    /// The cart page: complementary products from the recommender, examined like a slate.
+    #[allow(clippy::too_many_arguments)]
+    fn cross_sell(
+        &self,
+        ctx: &DayContext,
+        id: ShopperId,
+        state: &mut ShopperState,
+        traits: &Traits,
+        intent: f64,
+        hour: u8,
+        rng: &mut SimRng,
+        srng: &mut SimRng,
+        experience: &mut Experience,
+        out: &mut DayOutput,
+    ) {
+        if ctx.shop.cross_sell_size == 0 {
+            return;
+        }
+        let mut cart_ids = std::mem::take(&mut out.cart_ids);
+        let mut extra = std::mem::take(&mut out.extra);
+        cart_ids.clear();
+        cart_ids.extend(state.history.cart.iter().map(|l| l.product));
+        extra.clear();
+        ctx.strategies.recommender.cross_sell(
+            &ctx.shop,
+            &self.view(id, state),
+            &cart_ids,
+            srng,
+            &mut extra,
+        );
+        extra.truncate(ctx.shop.cross_sell_size);
+        for &product in &extra {
+            out.counts.impressions += 1;
+            out.record(
+                ctx.observes,
+                EventKind::Impression,
+                id,
+                product,
+                ctx.shop.day,
+                hour,
+                u8::MAX,
+                0,
+                0.0,
+            );
+            if rng.random::<f64>() < self.params.cross_sell_examination {
+                self.consider(
+                    ctx, id, state, traits, product, intent, hour, rng, experience, out,
+                );
+            }
+        }
+        out.cart_ids = cart_ids;
+        out.extra = extra;
+    }
+
+    /// Checkout: buy the cart, or abandon it (more likely as its total passes the budget).
+    #[allow(clippy::too_many_arguments)]
+    fn checkout(
+        &self,
+        ctx: &DayContext,
+        id: ShopperId,
+        state: &mut ShopperState,
+        traits: &Traits,
+        waiting_cart: bool,
+        hour: u8,
+        rng: &mut SimRng,
+        out: &mut DayOutput,
+    ) {
+        let day = ctx.shop.day;
+        let h = &mut state.history;
+        let total: f64 = h.cart.iter().map(|l| l.price * f64::from(l.quantity)).sum();
+        let stretch = total / f64::from(traits.budget);
+        let p_buy = self.params.checkout_rate / (1.0 + stretch.powf(self.params.budget_elasticity));
+        out.counts.carts += 1;
+        if rng.random::<f64>() >= p_buy {
+            out.counts.abandoned += 1;
+            h.abandoned_carts += 1;
+            h.cart_abandoned_day = Some(day);
+            out.record(
+                ctx.observes,
+                EventKind::Abandon,
+                id,
+                NO_PRODUCT,
+                day,
+                hour,
+                0,
+                h.cart.len() as u16,
+                total,
+            );
+            return;
+        }
+        let mut margin = 0.0;
+        let mut units = 0;
+        for line in &h.cart {
+            let info = self.catalog.product(line.product);
+            let q = f64::from(line.quantity);
+            margin += (line.price - info.unit_cost) * q;
+            out.counts.discounts += (info.list_price - line.price).max(0.0) * q;
+            units += u64::from(line.quantity);
+            out.record(
+                ctx.observes,
+                EventKind::Purchase,
+                id,
+                line.product,
+                day,
+                hour,
+                0,
+                line.quantity,
+                line.price,
+            );
+        }
+        for i in 0..h.cart.len() {
+            let product = h.cart[i].product;
+            h.remember(product);
+        }
+        out.counts.orders += 1;
+        out.counts.units += units;
+        out.counts.revenue += total;
+        out.counts.gross_margin += margin;
+        out.counts.recovered_carts += u64::from(waiting_cart);
+        if h.offer.take().is_some() {
+            out.counts.offers_redeemed += 1;
+            h.offers_redeemed += 1;
+        }
+        h.orders += 1;
+        h.revenue += total;
+        h.margin += margin;
+        h.last_order_day = Some(day);
+        h.cart.clear();
+        h.cart_abandoned_day = None;
+    }
+}

@@ -555,7 +555,7 @@ impl Scenario {
         let raw: RawScenario = serde_path_to_error::deserialize(toml::Deserializer::new(text))
             .map_err(|e| {
                 let key = e.path().to_string();
-                let message = e.inner().message().trim().to_string();
+                let message = plain_serde_message(e.inner().message());
                 let line = e
                     .inner()
                     .span()
@@ -582,6 +582,22 @@ impl Scenario {
     pub fn salt(&self) -> &str {
         self.experiment.salt.as_deref().unwrap_or(&self.name)
     }
+}
+
+/// A serde message in a user's words: one line, no Rust type names.
+fn plain_serde_message(message: &str) -> String {
+    let mut text = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (rust, plain) in [
+        ("expected i64", "expected a whole number"),
+        ("expected u64", "expected a non-negative whole number"),
+        ("expected usize", "expected a non-negative whole number"),
+        ("expected u32", "expected a non-negative whole number"),
+        ("expected f64", "expected a number"),
+        ("expected a boolean", "expected true or false"),
+    ] {
+        text = text.replace(rust, plain);
+    }
+    text
 }
 
 fn problem(p: &mut Vec<Problem>, key: impl Into<String>, message: impl Into<String>) {

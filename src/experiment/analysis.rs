@@ -5,6 +5,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::snapshot::ArmSnapshot;
+use crate::stats::{
+    ratio_comparison, two_proportion_z_test, welch_t_test_moments, Comparison, StatsResult,
+};
 
 /// One metric of one arm against the control.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -44,24 +47,56 @@ fn value(arm: &ArmSnapshot, metric: &str) -> f64 {
     }
 }
 
-/// Compares `arm` with `control` on every metric of [`COMPARED`].
+/// The test DESIGN §4 prescribes for each metric: delta method for ratio metrics clustered
+/// by shopper, Welch for means per shopper, two-proportion z for proportions.
+fn test(
+    control: &ArmSnapshot,
+    arm: &ArmSnapshot,
+    metric: &str,
+    alpha: f64,
+) -> StatsResult<Comparison> {
+    let (c, t) = (&control.moments, &arm.moments);
+    match metric {
+        "conversion_rate" => ratio_comparison(&c.conversion, &t.conversion, alpha),
+        "aov" => ratio_comparison(&c.aov, &t.aov, alpha),
+        "buyer_rate" => two_proportion_z_test(c.buyers, c.assigned, t.buyers, t.assigned, alpha),
+        "revenue_per_visitor" => welch_t_test_moments(&c.revenue, &t.revenue, alpha),
+        "clv" => welch_t_test_moments(&c.clv, &t.clv, alpha),
+        "cart_abandonment_rate" => {
+            let (cc, tc) = (&control.counts, &arm.counts);
+            two_proportion_z_test(cc.abandoned, cc.carts, tc.abandoned, tc.carts, alpha)
+        }
+        _ => unreachable!("unknown compared metric {metric}"),
+    }
+}
+
+/// Compares `arm` with `control` on every metric of [`COMPARED`]. Where a test has not
+/// enough data (no orders yet, a control value of 0), the interval and p-value are `None`.
 pub fn compare(
     control: &ArmSnapshot,
     arm: &ArmSnapshot,
-    _alpha: f64,
+    alpha: f64,
 ) -> BTreeMap<&'static str, MetricComparison> {
     COMPARED
         .iter()
         .map(|&metric| {
-            let (c, t) = (value(control, metric), value(arm, metric));
-            let lift = (c != 0.0).then(|| t / c - 1.0);
-            (
-                metric,
-                MetricComparison {
-                    lift,
-                    ..MetricComparison::default()
+            let comparison = match test(control, arm, metric, alpha) {
+                Ok(t) => MetricComparison {
+                    lift: Some(t.lift),
+                    ci_low: Some(t.ci_low),
+                    ci_high: Some(t.ci_high),
+                    p_value: Some(t.p_value),
+                    true_lift: None,
                 },
-            )
+                Err(_) => {
+                    let (c, t) = (value(control, metric), value(arm, metric));
+                    MetricComparison {
+                        lift: (c != 0.0).then(|| t / c - 1.0),
+                        ..MetricComparison::default()
+                    }
+                }
+            };
+            (metric, comparison)
         })
         .collect()
 }

@@ -1,6 +1,6 @@
 //! Markdown: a document to paste into a wiki or forward.
 
-use super::{money, percent, signed_percent, Report};
+use super::{lift_cell, money, percent, Report};
 
 /// Renders the markdown document.
 pub fn render(r: &Report) -> String {
@@ -49,16 +49,9 @@ pub fn render(r: &Report) -> String {
         );
     }
     if r.arms.len() > 1 {
-        out += "\n## Against the control\n\nRelative lift of each arm over the first arm.\n\n| arm | conversion | AOV | revenue / visitor | CLV |\n|---|---:|---:|---:|---:|\n";
+        out += "\n## Against the control\n\nRelative lift of each arm over the first arm, with its interval; * marks an interval that excludes zero.\n\n| arm | conversion | AOV | revenue / visitor | CLV |\n|---|---:|---:|---:|---:|\n";
         for a in r.arms.iter().skip(1) {
-            let lift = |m: &str| {
-                signed_percent(
-                    a.vs_control
-                        .as_ref()
-                        .and_then(|v| v.get(m))
-                        .and_then(|c| c.lift),
-                )
-            };
+            let lift = |m: &str| lift_cell(a.vs_control.as_ref().and_then(|v| v.get(m)));
             out += &format!(
                 "| {} | {} | {} | {} | {} |\n",
                 a.name,

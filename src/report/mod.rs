@@ -189,6 +189,23 @@ pub(crate) fn signed_percent(x: Option<f64>) -> String {
     x.map_or_else(|| "n/a".into(), |v| format!("{:+.1}%", 100.0 * v))
 }
 
+/// `+12.3% [+5.1, +19.4] *` — lift, interval and a star when the interval excludes zero.
+pub(crate) fn lift_cell(c: Option<&MetricComparison>) -> String {
+    let Some(c) = c else { return "n/a".into() };
+    match (c.ci_low, c.ci_high) {
+        (Some(lo), Some(hi)) => {
+            let star = if lo > 0.0 || hi < 0.0 { " *" } else { "" };
+            format!(
+                "{} [{:+.1}, {:+.1}]{star}",
+                signed_percent(c.lift),
+                100.0 * lo,
+                100.0 * hi
+            )
+        }
+        _ => signed_percent(c.lift),
+    }
+}
+
 /// A money amount with thousands separators.
 pub(crate) fn money(x: f64) -> String {
     let whole = x.abs().round() as u64;

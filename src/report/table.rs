@@ -1,6 +1,6 @@
 //! The plain-text table printed by `shoplab run`.
 
-use super::{money, percent, signed_percent, Report};
+use super::{lift_cell, money, percent, Report};
 
 type Column = (&'static str, fn(&super::ArmReport) -> String);
 
@@ -44,7 +44,7 @@ pub fn render(r: &Report) -> String {
     }
     out += &align(&rows);
     if r.arms.len() > 1 {
-        out += "\nagainst the control (relative lift):\n";
+        out += "\nagainst the control (relative lift [confidence interval], * = significant):\n";
         let mut rows = vec![vec![
             "arm".to_string(),
             "conversion".into(),
@@ -54,7 +54,7 @@ pub fn render(r: &Report) -> String {
         ]];
         for arm in r.arms.iter().skip(1) {
             let vs = arm.vs_control.as_ref();
-            let lift = |m: &str| signed_percent(vs.and_then(|v| v.get(m)).and_then(|c| c.lift));
+            let lift = |m: &str| lift_cell(vs.and_then(|v| v.get(m)));
             rows.push(vec![
                 arm.name.clone(),
                 lift("conversion_rate"),

@@ -1,0 +1,57 @@
+//! The default world is calibrated to the figures the project was founded on (DESIGN §1):
+//! with popularity recommendations, list prices and a weekly newsletter at a fixed hour,
+//! conversion per visit 1.8–2.6%, AOV $60–90, cart abandonment 65–80%, open rate 15–25%.
+
+use shoplab::{Engine, Scenario, Snapshot};
+
+fn run(name: &str, seed: u64) -> Snapshot {
+    let mut scenario = Scenario::load(name).unwrap();
+    scenario.seed = seed;
+    let mut engine = Engine::new(scenario);
+    engine.run(|_| {});
+    engine.snapshot()
+}
+
+#[test]
+fn default_control_arm_matches_the_founding_figures() {
+    for seed in [42, 2, 3] {
+        let snapshot = run("default", seed);
+        let control = &snapshot.arms[0];
+        assert_eq!(control.strategies[0], "popularity");
+        let m = &control.metrics;
+        let report = format!("seed {seed}: {m:?}");
+        assert!(
+            (0.018..=0.026).contains(&m.conversion_rate),
+            "conversion {report}"
+        );
+        assert!((60.0..=90.0).contains(&m.aov), "AOV {report}");
+        assert!(
+            (0.65..=0.80).contains(&m.cart_abandonment_rate),
+            "abandonment {report}"
+        );
+        assert!((0.15..=0.25).contains(&m.open_rate), "open rate {report}");
+    }
+}
+
+#[test]
+fn best_sellers_beat_random_recommendations() {
+    for seed in [42, 2, 3] {
+        let snapshot = run("default", seed);
+        let (popularity, random) = (&snapshot.arms[0], &snapshot.arms[1]);
+        assert_eq!(random.strategies[0], "random");
+        assert!(
+            popularity.metrics.conversion_rate > random.metrics.conversion_rate * 1.1,
+            "seed {seed}: popularity {} vs random {}",
+            popularity.metrics.conversion_rate,
+            random.metrics.conversion_rate
+        );
+    }
+}
+
+#[test]
+fn fashion_is_the_founding_case_study() {
+    let snapshot = run("fashion", 7);
+    let m = &snapshot.arms[0].metrics;
+    assert!((0.014..=0.022).contains(&m.conversion_rate), "{m:?}");
+    assert!((0.70..=0.80).contains(&m.cart_abandonment_rate), "{m:?}");
+}

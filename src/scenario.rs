@@ -125,6 +125,9 @@ pub struct WorldParams {
     pub return_rate: f64,
     /// Probability that a lapsed shopper who clicks a message is won back (before offers).
     pub winback_rate: f64,
+    /// Share of shoppers who sign up during the horizon (on a uniform day after day 0)
+    /// rather than before it, for cold-start experiments.
+    pub new_shopper_share: f64,
 }
 
 impl Default for WorldParams {
@@ -132,7 +135,7 @@ impl Default for WorldParams {
         Self {
             latent_dim: 8,
             preference_strength: 2.5,
-            click_intercept: -4.62,
+            click_intercept: -4.68,
             cart_intercept: -2.6,
             cart_appeal_weight: 0.5,
             slate_size: 8,
@@ -159,6 +162,7 @@ impl Default for WorldParams {
             churn_neglect_weight: 0.5,
             return_rate: 0.002,
             winback_rate: 0.05,
+            new_shopper_share: 0.0,
         }
     }
 }
@@ -219,6 +223,9 @@ pub struct CatalogParams {
     pub complements: i64,
     /// Popularity skew of categories (Zipf exponent).
     pub category_skew: f64,
+    /// Share of products launched during the horizon (on a uniform day after day 0),
+    /// for cold-start experiments.
+    pub launch_share: f64,
     /// Seasonal peak.
     pub seasonality: Seasonality,
 }
@@ -238,6 +245,7 @@ impl Default for CatalogParams {
             category_spread: 0.6,
             complements: 2,
             category_skew: 0.8,
+            launch_share: 0.0,
             seasonality: Seasonality::default(),
         }
     }
@@ -693,6 +701,7 @@ fn check_world(p: &mut Vec<Problem>, w: &WorldParams) {
         ("world.unsubscribe_rate", w.unsubscribe_rate),
         ("world.return_rate", w.return_rate),
         ("world.winback_rate", w.winback_rate),
+        ("world.new_shopper_share", w.new_shopper_share),
     ] {
         in_range(p, key, v, 0.0, 1.0);
     }
@@ -786,6 +795,7 @@ fn check_catalog(p: &mut Vec<Problem>, c: &CatalogParams) {
     in_range(p, "catalog.quality_sd", c.quality_sd, 0.0, 10.0);
     in_range(p, "catalog.category_spread", c.category_spread, 0.0, 10.0);
     in_range(p, "catalog.category_skew", c.category_skew, 0.0, 5.0);
+    in_range(p, "catalog.launch_share", c.launch_share, 0.0, 0.9);
     let s = &c.seasonality;
     in_range(
         p,

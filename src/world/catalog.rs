@@ -104,7 +104,7 @@ fn normal(rng: &mut SimRng) -> f64 {
 
 impl Catalog {
     /// Generates the catalog of a scenario from its seed.
-    pub fn generate(params: &CatalogParams, dim: usize, seed: u64) -> Self {
+    pub fn generate(params: &CatalogParams, dim: usize, days: u32, seed: u64) -> Self {
         let mut rng = stream(seed, u64::MAX, 0, Purpose::Catalog, 0);
         let n_cat = params.categories as usize;
         let n_prod = params.products as usize;
@@ -161,7 +161,11 @@ impl Catalog {
                 tags: tags_of(&latent[start..], params.tags as u32),
                 list_price,
                 unit_cost: ((list_price * (1.0 - margin)) * 100.0).round() / 100.0,
-                launch_day: 0,
+                launch_day: if days > 1 && j >= n_cat && rng.random::<f64>() < params.launch_share {
+                    rng.random_range(1..days)
+                } else {
+                    0
+                },
             });
         }
 
@@ -336,8 +340,8 @@ mod tests {
     #[test]
     fn catalog_is_reproducible_and_consistent() {
         let params = CatalogParams::default();
-        let a = Catalog::generate(&params, 8, 1);
-        let b = Catalog::generate(&params, 8, 1);
+        let a = Catalog::generate(&params, 8, 30, 1);
+        let b = Catalog::generate(&params, 8, 30, 1);
         assert_eq!(a.products(), b.products());
         assert_eq!(a.len(), 2000);
         assert!(a

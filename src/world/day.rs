@@ -77,6 +77,10 @@ impl World {
         out: &mut DayOutput,
     ) {
         let day = ctx.shop.day;
+        if self.population.profile(id).signup_day > day {
+            // Not a customer yet: nothing happens and nothing is observed.
+            return;
+        }
         let h = &mut state.history;
         if h.offer.is_some_and(|(_, until)| until < day) {
             h.offer = None;

@@ -19,7 +19,7 @@ pub use catalog::{Catalog, CategoryId, CategoryInfo, ProductId, ProductInfo};
 pub use day::{DayContext, DayOutput};
 pub use events::{Campaign, Channel, DayLog, Event, EventKind, EventMask, NO_PRODUCT};
 pub use shopper::{
-    CartLine, History, Offer, Population, Profile, ShopperId, ShopperState, ShopperView,
+    Arrivals, CartLine, History, Offer, Population, Profile, ShopperId, ShopperState, ShopperView,
     RECENT_ITEMS,
 };
 
@@ -40,12 +40,21 @@ pub struct World {
 impl World {
     /// Builds the world of a checked scenario.
     pub fn new(scenario: &Scenario) -> Self {
-        let catalog =
-            Catalog::generate(&scenario.catalog, scenario.world.latent_dim, scenario.seed);
+        let catalog = Catalog::generate(
+            &scenario.catalog,
+            scenario.world.latent_dim,
+            scenario.days,
+            scenario.seed,
+        );
+        let arrivals = Arrivals {
+            new_share: scenario.world.new_shopper_share,
+            days: scenario.days,
+        };
         let population = Population::generate(
             scenario.shoppers,
             &scenario.segments,
             &catalog,
+            arrivals,
             scenario.seed,
         );
         World {

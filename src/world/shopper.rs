@@ -58,6 +58,25 @@ impl Traits {
     }
 }
 
+/// When shoppers sign up: most before the horizon, a share during it.
+#[derive(Debug, Clone, Copy)]
+pub struct Arrivals {
+    /// Share of shoppers who sign up during the horizon.
+    pub new_share: f64,
+    /// Days in the horizon.
+    pub days: u32,
+}
+
+impl Arrivals {
+    fn signup_day(self, rng: &mut SimRng) -> u32 {
+        if self.days > 1 && rng.random::<f64>() < self.new_share {
+            rng.random_range(1..self.days)
+        } else {
+            0
+        }
+    }
+}
+
 /// The population: profiles are public, traits and tastes are private to the world.
 #[derive(Debug, Clone)]
 pub struct Population {
@@ -77,7 +96,13 @@ fn normal(rng: &mut SimRng) -> f64 {
 impl Population {
     /// Draws `n` shoppers from the segments. Each shopper's traits come from its own stream,
     /// so the population does not depend on the thread count.
-    pub fn generate(n: u32, segments: &[SegmentParams], catalog: &Catalog, seed: u64) -> Self {
+    pub fn generate(
+        n: u32,
+        segments: &[SegmentParams],
+        catalog: &Catalog,
+        arrivals: Arrivals,
+        seed: u64,
+    ) -> Self {
         let dim = catalog.dim();
         let shares: Vec<f64> = segments.iter().map(|s| s.share).collect();
         let total_share: f64 = shares.iter().sum();
@@ -93,7 +118,7 @@ impl Population {
                 (
                     Profile {
                         id,
-                        signup_day: 0,
+                        signup_day: arrivals.signup_day(&mut rng),
                         segment: s as u16,
                     },
                     traits,

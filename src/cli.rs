@@ -188,9 +188,16 @@ pub fn strategies() -> Result<(), Failure> {
         for info in registry::infos(family) {
             out += &format!("  {:<14} {}\n", info.name, info.summary);
             for p in info.params {
+                let range = if p.choices.is_empty() {
+                    format!("[{} – {}]", p.min, p.max)
+                } else {
+                    format!("one of {}", p.choices.join(", "))
+                };
                 out += &format!(
-                    "      {:<16} default {:<6} [{} – {}]  {}\n",
-                    p.name, p.default, p.min, p.max, p.help
+                    "      {:<18} default {:<10} {range}  {}\n",
+                    p.name,
+                    p.show(p.default),
+                    p.help
                 );
             }
         }

@@ -69,8 +69,76 @@ pub struct Param {
     pub max: f64,
     /// Whether only whole numbers are allowed.
     pub integer: bool,
+    /// For a choice: the allowed names; the value is the index of the chosen one.
+    pub choices: &'static [&'static str],
     /// One line of help.
     pub help: &'static str,
+}
+
+impl Param {
+    /// A real-valued parameter.
+    pub const fn number(
+        name: &'static str,
+        default: f64,
+        min: f64,
+        max: f64,
+        help: &'static str,
+    ) -> Self {
+        Param {
+            name,
+            default,
+            min,
+            max,
+            integer: false,
+            choices: &[],
+            help,
+        }
+    }
+
+    /// A whole-number parameter.
+    pub const fn integer(
+        name: &'static str,
+        default: f64,
+        min: f64,
+        max: f64,
+        help: &'static str,
+    ) -> Self {
+        Param {
+            name,
+            default,
+            min,
+            max,
+            integer: true,
+            choices: &[],
+            help,
+        }
+    }
+
+    /// One of several named options, written as a string; `default` is an index.
+    pub const fn choice(
+        name: &'static str,
+        default: usize,
+        choices: &'static [&'static str],
+        help: &'static str,
+    ) -> Self {
+        Param {
+            name,
+            default: default as f64,
+            min: 0.0,
+            max: (choices.len() - 1) as f64,
+            integer: true,
+            choices,
+            help,
+        }
+    }
+
+    /// How a value of this parameter reads in a scenario file.
+    pub fn show(&self, value: f64) -> String {
+        match self.choices.get(value as usize) {
+            Some(name) if !self.choices.is_empty() => format!("\"{name}\""),
+            _ => value.to_string(),
+        }
+    }
 }
 
 /// A strategy's entry in the registry.
@@ -119,6 +187,17 @@ impl StrategySpec {
             .unwrap_or_else(|| panic!("strategy '{}' has no parameter '{name}'", self.name))
     }
 
+    /// The chosen name of a choice parameter.
+    pub fn choice(&self, name: &str) -> &'static str {
+        let info = find(self.family, self.name).expect("checked specs name registered strategies");
+        let param = info
+            .params
+            .iter()
+            .find(|p| p.name == name)
+            .expect("the strategy declares the parameter");
+        param.choices[self.param(name) as usize]
+    }
+
     /// `name` or `name(key=value, …)` for parameters that differ from their defaults.
     pub fn label(&self) -> String {
         let info = find(self.family, self.name);
@@ -129,7 +208,12 @@ impl StrategySpec {
                 info.and_then(|i| i.params.iter().find(|p| p.name == *n))
                     .is_none_or(|p| p.default != *v)
             })
-            .map(|(n, v)| format!("{n}={v}"))
+            .map(|(n, v)| {
+                let shown = info
+                    .and_then(|i| i.params.iter().find(|p| p.name == *n))
+                    .map_or(v.to_string(), |p| p.show(*v));
+                format!("{n}={shown}")
+            })
             .collect();
         if changed.is_empty() {
             self.name.to_string()
@@ -220,6 +304,25 @@ pub fn check(
         };
         let p = &info.params[slot];
         let value = match v {
+            toml::Value::String(choice) if !p.choices.is_empty() => {
+                match p.choices.iter().position(|c| c == choice) {
+                    Some(index) => index as f64,
+                    None => {
+                        let message =
+                            format!("('{choice}') must be one of: {}", p.choices.join(", "));
+                        problems.push(Problem { key: pkey, message });
+                        continue;
+                    }
+                }
+            }
+            _ if !p.choices.is_empty() => {
+                let message = format!(
+                    "({v}) must be one of: {}, as a string",
+                    p.choices.join(", ")
+                );
+                problems.push(Problem { key: pkey, message });
+                continue;
+            }
             toml::Value::Integer(i) => *i as f64,
             toml::Value::Float(f) if !p.integer => *f,
             other => {
@@ -318,6 +421,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.name, "random");
+    }
+
+    #[test]
+    fn choice_parameters_take_names() {
+        const P: Param = Param::choice("policy", 1, &["greedy", "thompson"], "how to explore");
+        assert_eq!(P.default, 1.0);
+        assert_eq!(P.show(0.0), "\"greedy\"");
     }
 
     #[test]

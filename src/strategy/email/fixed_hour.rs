@@ -11,14 +11,13 @@ pub(super) const ENTRY: Entry<dyn EmailTiming> = Entry {
         family: Family::Email,
         name: "fixed-hour",
         summary: "every message by email at one fixed hour",
-        params: &[Param {
-            name: "hour",
-            default: 10.0,
-            min: 0.0,
-            max: 23.0,
-            integer: true,
-            help: "hour of day messages go out",
-        }],
+        params: &[Param::integer(
+            "hour",
+            10.0,
+            0.0,
+            23.0,
+            "hour of day messages go out",
+        )],
     },
     build: |spec, _| {
         Box::new(FixedHour {

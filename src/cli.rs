@@ -34,6 +34,85 @@ pub enum Command {
     Scenarios,
     /// List the strategies and their parameters.
     Strategies,
+    /// Test a difference you already measured: proportions or means.
+    Stats {
+        /// Which test.
+        #[command(subcommand)]
+        test: StatsTest,
+    },
+    /// Sample size per arm to detect a relative change.
+    Power(PowerArgs),
+}
+
+/// `shoplab stats` tests.
+#[derive(Debug, Subcommand)]
+pub enum StatsTest {
+    /// Two-proportion z-test, e.g. --control 200/10000 --treatment 240/10000.
+    Proportions {
+        /// Control: SUCCESSES/TRIALS.
+        #[arg(long)]
+        control: String,
+        /// Treatment: SUCCESSES/TRIALS.
+        #[arg(long)]
+        treatment: String,
+        /// Significance level.
+        #[arg(long, default_value_t = 0.05, value_parser = probability)]
+        alpha: f64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Welch t-test from summaries, e.g. --control 4.2,11.5,10000 --treatment 4.6,12.1,10000.
+    Means {
+        /// Control: MEAN,SD,N.
+        #[arg(long)]
+        control: String,
+        /// Treatment: MEAN,SD,N.
+        #[arg(long)]
+        treatment: String,
+        /// Significance level.
+        #[arg(long, default_value_t = 0.05, value_parser = probability)]
+        alpha: f64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Arguments of `shoplab power`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PowerArgs {
+    /// Baseline conversion rate (a fraction), or the baseline mean with --sd.
+    #[arg(long)]
+    pub baseline: f64,
+    /// Standard deviation of the metric, for a test of means.
+    #[arg(long)]
+    pub sd: Option<f64>,
+    /// Minimum detectable effect, relative to the baseline (0.10 = +10%).
+    #[arg(long)]
+    pub mde: f64,
+    /// Significance level.
+    #[arg(long, default_value_t = 0.05, value_parser = probability)]
+    pub alpha: f64,
+    /// Power.
+    #[arg(long, default_value_t = 0.8, value_parser = probability)]
+    pub power: f64,
+    /// Arms including the control.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(2..=1000))]
+    pub arms: u16,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A number strictly between 0 and 1.
+fn probability(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(p) if p > 0.0 && p < 1.0 => Ok(p),
+        _ => Err(format!(
+            "'{text}' must be a number between 0 and 1 (exclusive)"
+        )),
+    }
 }
 
 /// Arguments of `shoplab run`.
@@ -53,12 +132,28 @@ pub struct RunArgs {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
+    /// Also run every arm on the whole population to report true lifts (default: on while
+    /// the population is small).
+    #[arg(long, value_enum)]
+    pub true_effect: Option<Switch>,
+    /// Days of pre-period for CUPED (overrides the scenario; 0 turns it off).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=3650))]
+    pub cuped_days: Option<u32>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
     /// Write the output to this file (atomically) instead of standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,
+}
+
+/// On or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    /// On.
+    On,
+    /// Off.
+    Off,
 }
 
 /// Output format names on the command line.
@@ -106,6 +201,12 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     }
     if let Some(d) = args.days {
         scenario.days = d;
+    }
+    if let Some(t) = args.true_effect {
+        scenario.experiment.true_effect = Some(t == Switch::On);
+    }
+    if let Some(d) = args.cuped_days {
+        scenario.experiment.cuped_days = d;
     }
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(t) = args.threads {
@@ -203,6 +304,38 @@ pub fn strategies() -> Result<(), Failure> {
         }
     }
     print_stdout(&out)
+}
+
+/// Runs `shoplab stats`.
+pub fn stats(test: &StatsTest) -> Result<(), Failure> {
+    let text = match test {
+        StatsTest::Proportions {
+            control,
+            treatment,
+            alpha,
+            json,
+        } => crate::calculator::proportions(control, treatment, *alpha, *json)?,
+        StatsTest::Means {
+            control,
+            treatment,
+            alpha,
+            json,
+        } => crate::calculator::means(control, treatment, *alpha, *json)?,
+    };
+    print_stdout(&text)
+}
+
+/// Runs `shoplab power`.
+pub fn power(a: &PowerArgs) -> Result<(), Failure> {
+    let q = crate::calculator::PowerQuestion {
+        baseline: a.baseline,
+        sd: a.sd,
+        mde: a.mde,
+        alpha: a.alpha,
+        power: a.power,
+        arms: usize::from(a.arms),
+    };
+    print_stdout(&crate::calculator::power(q, a.json)?)
 }
 
 /// Prints to stdout; a closed pipe (`shoplab run … | head`) is not an error.

@@ -1,6 +1,7 @@
 //! The `shoplab` binary: parses the command line and maps outcomes to exit codes
 //! (0 success, 2 bad input, 1 other failure).
 
+mod calculator;
 mod cli;
 
 use std::process::ExitCode;
@@ -18,6 +19,8 @@ fn main() -> ExitCode {
             shoppers: None,
             days: None,
             threads: None,
+            true_effect: None,
+            cuped_days: None,
             format: FormatArg::Table,
             out: None,
         }),
@@ -25,6 +28,8 @@ fn main() -> ExitCode {
         Some(Command::Validate { scenario }) => cli::validate(&scenario),
         Some(Command::Scenarios) => cli::scenarios(),
         Some(Command::Strategies) => cli::strategies(),
+        Some(Command::Stats { test }) => cli::stats(&test),
+        Some(Command::Power(args)) => cli::power(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,7 +6,8 @@
 
 use serde::Serialize;
 
-use crate::stats::{MeanMoments, RatioMoments};
+use crate::stats::{CupedMoments, MeanMoments, RatioMoments};
+use crate::world::History;
 
 macro_rules! counts {
     ($($(#[$doc:meta])* $field:ident : $ty:ty),* $(,)?) => {
@@ -98,31 +99,31 @@ pub struct ShopperMoments {
     pub conversion: RatioMoments,
     /// Revenue (x) over orders (y) per shopper: AOV.
     pub aov: RatioMoments,
+    /// Revenue (x) over visits (y) per shopper: the value of a visit.
+    pub visit_value: RatioMoments,
     /// Revenue per shopper.
     pub revenue: MeanMoments,
     /// Net margin per shopper (after discounts and message costs): CLV over the horizon.
     pub clv: MeanMoments,
+    /// Revenue per shopper (y) with its pre-period visits (x), for CUPED.
+    pub cuped: CupedMoments,
 }
 
 impl ShopperMoments {
-    /// Adds one shopper's totals.
-    pub fn add(
-        &mut self,
-        visits: u32,
-        orders: u32,
-        revenue: f64,
-        margin: f64,
-        active: bool,
-        subscribed: bool,
-    ) {
+    /// Adds one shopper: its history, whether it is still active (ground truth) and its
+    /// CUPED covariate (0 without a pre-period).
+    pub fn add(&mut self, h: &History, active: bool, covariate: f64) {
+        let (visits, orders, revenue) = (h.visits, h.orders, h.revenue);
         self.assigned += 1;
         self.buyers += u64::from(orders > 0);
         self.active += u64::from(active);
-        self.subscribed += u64::from(subscribed);
+        self.subscribed += u64::from(h.subscribed);
         self.conversion.add(f64::from(orders), f64::from(visits));
         self.aov.add(revenue, f64::from(orders));
+        self.visit_value.add(revenue, f64::from(visits));
         self.revenue.add(revenue);
-        self.clv.add(margin);
+        self.clv.add(h.margin);
+        self.cuped.add(revenue, covariate);
     }
 
     /// Adds another accumulator into this one.
@@ -133,8 +134,10 @@ impl ShopperMoments {
         self.subscribed += o.subscribed;
         self.conversion.merge(&o.conversion);
         self.aov.merge(&o.aov);
+        self.visit_value.merge(&o.visit_value);
         self.revenue.merge(&o.revenue);
         self.clv.merge(&o.clv);
+        self.cuped.merge(&o.cuped);
     }
 }
 
@@ -219,7 +222,7 @@ mod tests {
         fn rates_are_fractions_and_never_nan(v in 0u64..1000, o in 0u64..100, r in 0.0f64..1e4, shoppers in 0u32..50) {
             let c = counts(v, o, r);
             let mut m = ShopperMoments::default();
-            for i in 0..shoppers { m.add(i % 3, 0, 0.0, 0.0, i % 2 == 0, true); }
+            for i in 0..shoppers { m.add(&History { visits: i % 3, ..History::default() }, i % 2 == 0, 0.0); }
             let x = Metrics::from(&c, &m);
             for rate in [x.conversion_rate, x.buyer_rate, x.cart_abandonment_rate, x.open_rate, x.churn_rate] {
                 prop_assert!((0.0..=1.0).contains(&rate), "{rate}");

@@ -252,3 +252,74 @@ fn out_to_a_missing_folder_is_bad_input() {
         .code(2)
         .stderr(predicate::str::contains("/no/such/folder/r.json"));
 }
+
+#[test]
+fn stats_and_power_give_textbook_answers() {
+    // Two-proportion z-test, 200/10000 vs 240/10000: z = 1.9283, p = 0.0538 (statsmodels).
+    let out = shoplab()
+        .args([
+            "stats",
+            "proportions",
+            "--control",
+            "200/10000",
+            "--treatment",
+            "240/10000",
+            "--json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert!((v["statistic"].as_f64().unwrap() - 1.928253932283215).abs() < 1e-9);
+    assert!((v["p_value"].as_f64().unwrap() - 0.053823548844750255).abs() < 1e-9);
+    // Welch: (10, 2, 30) vs (11, 2.5, 40): t = 1.8583, df = 67.68, p = 0.0675 (scipy).
+    let out = shoplab()
+        .args([
+            "stats",
+            "means",
+            "--control",
+            "10,2,30",
+            "--treatment",
+            "11,2.5,40",
+            "--json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert!((v["p_value"].as_f64().unwrap() - 0.06747743814669364).abs() < 1e-9);
+    assert!((v["df"].as_f64().unwrap() - 67.6808581808721).abs() < 1e-9);
+    // Sample size for 2% baseline, +10% relative, α 0.05, power 0.8: 80,681.4 → 80,682 per arm.
+    shoplab()
+        .args(["power", "--baseline", "0.02", "--mde", "0.10"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("80682 per arm"));
+    shoplab()
+        .args([
+            "stats",
+            "proportions",
+            "--control",
+            "5/2",
+            "--treatment",
+            "1/2",
+        ])
+        .assert()
+        .code(2);
+    shoplab()
+        .args([
+            "power",
+            "--baseline",
+            "0.02",
+            "--mde",
+            "0.1",
+            "--alpha",
+            "2",
+        ])
+        .assert()
+        .code(2);
+}

@@ -4,19 +4,28 @@
 //! Determinism: chunks have a fixed size whatever the thread count and their outputs are
 //! merged in chunk order, and every random draw comes from a per-shopper stream; so the
 //! results are byte-identical for any number of threads.
+//!
+//! Beside the experiment's arms, the engine can run every arm on the whole population with
+//! the same streams (the true effect), a pre-period under the control strategies (CUPED
+//! covariates), and Thompson-sampling allocation of shoppers as they arrive.
 
 use rayon::prelude::*;
 
+use super::allocation::thompson_weights;
 use super::assignment::assign;
-use super::snapshot::{ArmSnapshot, Snapshot};
+use super::monitor::ArmMonitor;
+use super::snapshot::{ArmSnapshot, ArmTruth, Snapshot};
 use crate::metrics::{Counts, Metrics, ShopperMoments};
-use crate::scenario::{ArmSpec, Scenario};
+use crate::rng::mix64;
+use crate::scenario::{Allocation, ArmSpec, Scenario};
 use crate::strategy::registry::{self, BuildContext};
 use crate::strategy::{Shop, Strategies};
 use crate::world::{DayContext, DayLog, DayOutput, ShopperId, ShopperState, World};
 
 /// Shoppers per parallel work item. Fixed, so merge order never depends on threads.
 const CHUNK: usize = 1024;
+/// Mixed into the seed of the pre-period so it never reuses the experiment's draws.
+const PRE_PERIOD_SALT: u64 = 0x5052_4550_4552_494f;
 
 /// One arm's strategies, shoppers and tallies.
 struct ArmRun {
@@ -24,8 +33,38 @@ struct ArmRun {
     strategies: Strategies,
     ids: Vec<ShopperId>,
     states: Vec<ShopperState>,
+    /// Pre-period visits of each shopper in `ids` (the CUPED covariate).
+    covariate: Vec<f64>,
     total: Counts,
     daily: Vec<Counts>,
+    moments: ShopperMoments,
+}
+
+impl ArmRun {
+    fn new(spec: &ArmSpec, ctx: &BuildContext) -> Self {
+        ArmRun {
+            strategies: registry::build(
+                &spec.recommender,
+                &spec.pricing,
+                &spec.retention,
+                &spec.email,
+                ctx,
+            ),
+            spec: spec.clone(),
+            ids: Vec::new(),
+            states: Vec::new(),
+            covariate: Vec::new(),
+            total: Counts::default(),
+            daily: Vec::new(),
+            moments: ShopperMoments::default(),
+        }
+    }
+
+    fn enrol(&mut self, id: ShopperId, covariate: f64) {
+        self.ids.push(id);
+        self.states.push(ShopperState::default());
+        self.covariate.push(covariate);
+    }
 }
 
 /// Runs a scenario day by day.
@@ -33,46 +72,66 @@ pub struct Engine {
     scenario: Scenario,
     world: World,
     arms: Vec<ArmRun>,
+    truth: Vec<ArmRun>,
+    monitors: Vec<ArmMonitor>,
+    /// Shoppers not yet assigned (adaptive allocation assigns them on arrival), by
+    /// sign-up day then id.
+    pending: Vec<ShopperId>,
+    covariates: Vec<f64>,
+    allocation: Vec<Vec<f64>>,
     day: u32,
 }
 
 impl Engine {
-    /// Builds the world and assigns every shopper to an arm.
+    /// Builds the world, runs the pre-period if any, and assigns shoppers to arms.
     pub fn new(scenario: Scenario) -> Self {
         let world = World::new(&scenario);
-        let traffic: Vec<f64> = scenario.arms.iter().map(|a| a.traffic).collect();
-        let mut ids: Vec<Vec<ShopperId>> = vec![Vec::new(); scenario.arms.len()];
-        for id in 0..scenario.shoppers {
-            ids[assign(scenario.salt(), id, &traffic)].push(id);
-        }
         let ctx = BuildContext {
             catalog: world.catalog(),
             population: scenario.shoppers,
             days: scenario.days,
         };
-        let arms = scenario
+        let covariates = pre_period(&world, &scenario, &ctx);
+        let mut arms: Vec<ArmRun> = scenario
             .arms
             .iter()
-            .zip(ids)
-            .map(|(spec, ids)| ArmRun {
-                strategies: registry::build(
-                    &spec.recommender,
-                    &spec.pricing,
-                    &spec.retention,
-                    &spec.email,
-                    &ctx,
-                ),
-                states: vec![ShopperState::default(); ids.len()],
-                ids,
-                spec: spec.clone(),
-                total: Counts::default(),
-                daily: Vec::new(),
-            })
+            .map(|spec| ArmRun::new(spec, &ctx))
             .collect();
+        let traffic: Vec<f64> = scenario.arms.iter().map(|a| a.traffic).collect();
+        let adaptive = scenario.experiment.allocation == Allocation::Thompson;
+        let mut pending = Vec::new();
+        for id in 0..scenario.shoppers {
+            if adaptive && world.population().profile(id).signup_day > 0 {
+                pending.push(id);
+            } else {
+                arms[assign(scenario.salt(), id, &traffic)].enrol(id, covariates[id as usize]);
+            }
+        }
+        pending.sort_by_key(|&id| (world.population().profile(id).signup_day, id));
+        let truth = if scenario.true_effect() {
+            scenario
+                .arms
+                .iter()
+                .map(|spec| {
+                    let mut run = ArmRun::new(spec, &ctx);
+                    (0..scenario.shoppers).for_each(|id| run.enrol(id, covariates[id as usize]));
+                    run
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let monitors = vec![ArmMonitor::default(); arms.len()];
+        let allocation = if adaptive { vec![traffic] } else { Vec::new() };
         Engine {
             scenario,
             world,
             arms,
+            truth,
+            monitors,
+            pending,
+            covariates,
+            allocation,
             day: 0,
         }
     }
@@ -97,21 +156,44 @@ impl Engine {
         self.day >= self.scenario.days
     }
 
-    fn shop(&self, day: u32) -> Shop<'_> {
-        shop(&self.world, &self.scenario, day)
-    }
-
     /// Simulates one day in every arm. Does nothing once the horizon is reached.
     pub fn step(&mut self) {
         if self.finished() {
             return;
         }
         let day = self.day;
+        if !self.allocation.is_empty() && day > 0 {
+            self.allocate_arrivals(day);
+        }
         let (world, scenario) = (&self.world, &self.scenario);
         self.arms
             .par_iter_mut()
+            .chain(self.truth.par_iter_mut())
             .for_each(|arm| step_arm(world, scenario, arm, day));
+        let (alpha, mde) = (
+            scenario.experiment.alpha,
+            scenario.experiment.sequential_mde,
+        );
+        let control = self.arms[0].moments;
+        for (arm, monitor) in self.arms.iter().zip(&mut self.monitors).skip(1) {
+            monitor.look(day, &control, &arm.moments, alpha, mde);
+        }
         self.day += 1;
+    }
+
+    /// Thompson sampling: today's arrivals go to arms by their chance of being best so far.
+    fn allocate_arrivals(&mut self, day: u32) {
+        let moments: Vec<ShopperMoments> = self.arms.iter().map(|a| a.moments).collect();
+        let prior: Vec<f64> = self.scenario.arms.iter().map(|a| a.traffic).collect();
+        let weights = thompson_weights(&moments, &prior, self.scenario.seed, day);
+        let arriving = self
+            .pending
+            .partition_point(|&id| self.world.population().profile(id).signup_day <= day);
+        for id in self.pending.drain(..arriving) {
+            self.arms[assign(self.scenario.salt(), id, &weights)]
+                .enrol(id, self.covariates[id as usize]);
+        }
+        self.allocation.push(weights);
     }
 
     /// Runs to the end of the horizon, calling `on_day` after each day.
@@ -124,12 +206,12 @@ impl Engine {
 
     /// The state of every arm now.
     pub fn snapshot(&self) -> Snapshot {
-        let shop = self.shop(self.day.saturating_sub(1));
+        let shop = shop(&self.world, &self.scenario, self.day.saturating_sub(1));
         let arms = self
             .arms
             .iter()
-            .map(|arm| {
-                let moments = shopper_moments(&arm.states);
+            .enumerate()
+            .map(|(i, arm)| {
                 let s = &arm.strategies;
                 let mut insights = Vec::new();
                 for (family, lines) in [
@@ -140,6 +222,11 @@ impl Engine {
                 ] {
                     insights.extend(lines.into_iter().map(|l| format!("{family}: {l}")));
                 }
+                let truth = self.truth.get(i).map(|t| ArmTruth {
+                    counts: t.total,
+                    moments: t.moments,
+                    metrics: Metrics::from(&t.total, &t.moments),
+                });
                 ArmSnapshot {
                     name: arm.spec.name.clone(),
                     strategies: [
@@ -150,10 +237,12 @@ impl Engine {
                     ],
                     traffic: arm.spec.traffic,
                     counts: arm.total,
-                    metrics: Metrics::from(&arm.total, &moments),
-                    moments,
+                    metrics: Metrics::from(&arm.total, &arm.moments),
+                    moments: arm.moments,
                     daily: arm.daily.clone(),
                     insights,
+                    truth,
+                    looks: self.monitors[i].looks().to_vec(),
                 }
             })
             .collect();
@@ -162,6 +251,7 @@ impl Engine {
             day: self.day,
             days: self.scenario.days,
             arms,
+            allocation: self.allocation.clone(),
         }
     }
 }
@@ -176,6 +266,27 @@ fn shop<'a>(world: &'a World, scenario: &'a Scenario, day: u32) -> Shop<'a> {
         segments: world.population().segment_names(),
         population: scenario.shoppers,
     }
+}
+
+/// The CUPED covariate of every shopper: visits in a pre-period run under the control
+/// strategies, with luck of its own. Zeros when the scenario has no pre-period. Visits
+/// rather than revenue: purchases are rare, so pre-period revenue is mostly zeros and
+/// predicts little, while visit habits carry over.
+fn pre_period(world: &World, scenario: &Scenario, ctx: &BuildContext) -> Vec<f64> {
+    let days = scenario.experiment.cuped_days;
+    if days == 0 {
+        return vec![0.0; scenario.shoppers as usize];
+    }
+    let pre_world = world.with_stream_seed(mix64(scenario.seed ^ PRE_PERIOD_SALT));
+    let mut run = ArmRun::new(&scenario.arms[0], ctx);
+    (0..scenario.shoppers).for_each(|id| run.enrol(id, 0.0));
+    for day in 0..days {
+        step_arm(&pre_world, scenario, &mut run, day);
+    }
+    run.states
+        .iter()
+        .map(|s| f64::from(s.history.visits))
+        .collect()
 }
 
 fn step_arm(world: &World, scenario: &Scenario, arm: &mut ArmRun, day: u32) {
@@ -211,23 +322,17 @@ fn step_arm(world: &World, scenario: &Scenario, arm: &mut ArmRun, day: u32) {
     arm.strategies.learn(&shop, &log);
     arm.total.merge(&counts);
     arm.daily.push(counts);
+    arm.moments = shopper_moments(&arm.states, &arm.covariate);
 }
 
-fn shopper_moments(states: &[ShopperState]) -> ShopperMoments {
+fn shopper_moments(states: &[ShopperState], covariate: &[f64]) -> ShopperMoments {
     let parts: Vec<ShopperMoments> = states
         .par_chunks(CHUNK)
-        .map(|chunk| {
+        .zip(covariate.par_chunks(CHUNK))
+        .map(|(chunk, pre)| {
             let mut m = ShopperMoments::default();
-            for s in chunk {
-                let h = &s.history;
-                m.add(
-                    h.visits,
-                    h.orders,
-                    h.revenue,
-                    h.margin,
-                    s.is_active(),
-                    h.subscribed,
-                );
+            for (s, &x) in chunk.iter().zip(pre) {
+                m.add(&s.history, s.is_active(), x);
             }
             m
         })

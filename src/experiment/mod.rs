@@ -1,10 +1,12 @@
 //! Experiments: assignment of shoppers to arms and the parallel engine that runs them.
 
+pub mod allocation;
 pub mod analysis;
 mod assignment;
 mod engine;
+pub mod monitor;
 mod snapshot;
 
 pub use assignment::{assign, bucket, BUCKETS};
 pub use engine::Engine;
-pub use snapshot::{ArmSnapshot, Snapshot};
+pub use snapshot::{ArmSnapshot, ArmTruth, Snapshot};

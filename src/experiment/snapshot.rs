@@ -2,7 +2,19 @@
 
 use serde::Serialize;
 
+use super::monitor::Look;
 use crate::metrics::{Counts, Metrics, ShopperMoments};
+
+/// An arm run on the whole population: the ground truth its estimate is compared with.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArmTruth {
+    /// Totals.
+    pub counts: Counts,
+    /// Per-shopper moments.
+    pub moments: ShopperMoments,
+    /// Metrics.
+    pub metrics: Metrics,
+}
 
 /// The state of one arm after some days.
 #[derive(Debug, Clone, Serialize)]
@@ -11,7 +23,7 @@ pub struct ArmSnapshot {
     pub name: String,
     /// Strategy labels: recommender, pricing, retention, email.
     pub strategies: [String; 4],
-    /// Traffic share.
+    /// Traffic share (the planned one; adaptive allocation changes the realised one).
     pub traffic: f64,
     /// Totals so far.
     pub counts: Counts,
@@ -23,6 +35,10 @@ pub struct ArmSnapshot {
     pub daily: Vec<Counts>,
     /// What the strategies have learned, a few lines each.
     pub insights: Vec<String>,
+    /// The same arm on the whole population, where the true effect is computed.
+    pub truth: Option<ArmTruth>,
+    /// Daily looks against the control (empty for the control).
+    pub looks: Vec<Look>,
 }
 
 /// The whole experiment after `day` simulated days.
@@ -36,6 +52,8 @@ pub struct Snapshot {
     pub days: u32,
     /// Arms, control first.
     pub arms: Vec<ArmSnapshot>,
+    /// Traffic shares used each day, under adaptive allocation.
+    pub allocation: Vec<Vec<f64>>,
 }
 
 impl Snapshot {

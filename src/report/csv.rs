@@ -48,7 +48,16 @@ pub fn render(r: &Report) -> String {
     .map(|s| s.to_string())
     .collect();
     for m in COMPARED {
-        for part in ["lift", "ci_low", "ci_high", "p_value", "true_lift"] {
+        for part in [
+            "lift",
+            "ci_low",
+            "ci_high",
+            "p_value",
+            "p_value_holm",
+            "p_value_bh",
+            "chance_to_beat",
+            "true_lift",
+        ] {
             header.push(format!("{m}_{part}"));
         }
     }

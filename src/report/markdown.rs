@@ -1,6 +1,9 @@
 //! Markdown: a document to paste into a wiki or forward.
 
-use super::{lift_cell, money, percent, Report};
+use super::{
+    experiment_notes, lift_cell, metric_label, money, ordered, p_value, percent, signed_percent,
+    Report,
+};
 
 /// Renders the markdown document.
 pub fn render(r: &Report) -> String {
@@ -49,18 +52,30 @@ pub fn render(r: &Report) -> String {
         );
     }
     if r.arms.len() > 1 {
-        out += "\n## Against the control\n\nRelative lift of each arm over the first arm, with its interval; * marks an interval that excludes zero.\n\n| arm | conversion | AOV | revenue / visitor | CLV |\n|---|---:|---:|---:|---:|\n";
+        out += &format!(
+            "\n## Against the control\n\nRelative lift of each arm over the first arm with its {:.0}% interval; * marks significance after the Holm adjustment across all arms and metrics. The true lift is the same comparison with both arms run on the whole population.\n\n| arm | metric | lift | p | p (Holm) | p (BH) | chance to beat | true lift |\n|---|---|---:|---:|---:|---:|---:|---:|\n",
+            100.0 * (1.0 - r.experiment.alpha)
+        );
         for a in r.arms.iter().skip(1) {
-            let lift = |m: &str| lift_cell(a.vs_control.as_ref().and_then(|v| v.get(m)));
-            out += &format!(
-                "| {} | {} | {} | {} | {} |\n",
-                a.name,
-                lift("conversion_rate"),
-                lift("aov"),
-                lift("revenue_per_visitor"),
-                lift("clv")
-            );
+            for (metric, c) in ordered(a.vs_control.as_ref()) {
+                out += &format!(
+                    "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                    a.name,
+                    metric_label(metric),
+                    lift_cell(Some(c)),
+                    p_value(c.p_value),
+                    p_value(c.p_value_holm),
+                    p_value(c.p_value_bh),
+                    c.chance_to_beat
+                        .map_or("n/a".into(), |x| format!("{:.1}%", 100.0 * x)),
+                    signed_percent(c.true_lift)
+                );
+            }
         }
+    }
+    out += "\n## Experiment checks\n\n";
+    for note in experiment_notes(r) {
+        out += &format!("- {note}\n");
     }
     out
 }

@@ -9,7 +9,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::experiment::analysis::{compare, MetricComparison};
+use crate::experiment::analysis::{
+    self, compare_all, AllocationReport, Cuped, FactorialAnalysis, MetricComparison, Sequential,
+    Srm,
+};
 use crate::experiment::{ArmSnapshot, Snapshot};
 use crate::metrics::{Counts, Metrics};
 use crate::scenario::Scenario;
@@ -90,10 +93,33 @@ pub struct ArmReport {
     pub metrics: Metrics,
     /// Comparison with the control, per metric; `None` for the control itself.
     pub vs_control: Option<BTreeMap<&'static str, MetricComparison>>,
+    /// The arm's metrics when run on the whole population (where computed).
+    pub true_metrics: Option<Metrics>,
     /// What the strategies learned.
     pub insights: Vec<String>,
     /// Per-day counts.
     pub daily: Vec<DailyRow>,
+}
+
+/// The experiment-level results.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExperimentReport {
+    /// `ab` (A/B/n arms) or `factorial` (arms are the cells of factors).
+    pub design: &'static str,
+    /// Significance level.
+    pub alpha: f64,
+    /// Whether every arm was also run on the whole population (true lifts).
+    pub true_effect: bool,
+    /// Sample-ratio mismatch check (`None` under adaptive allocation).
+    pub srm: Option<Srm>,
+    /// Daily-peeking view of conversion per visit: naive and always-valid p-values.
+    pub sequential: Vec<Sequential>,
+    /// Main effects and interactions, for factorial designs.
+    pub factorial: Option<FactorialAnalysis>,
+    /// CUPED-adjusted revenue per visitor, with a pre-period.
+    pub cuped: Vec<Cuped>,
+    /// Allocation and its regret in money.
+    pub allocation: AllocationReport,
 }
 
 /// The results of a run.
@@ -101,6 +127,8 @@ pub struct ArmReport {
 pub struct Report {
     /// The scenario.
     pub scenario: ScenarioInfo,
+    /// The experiment-level analysis.
+    pub experiment: ExperimentReport,
     /// Arms, control first.
     pub arms: Vec<ArmReport>,
 }
@@ -108,19 +136,28 @@ pub struct Report {
 impl Report {
     /// Builds the report of a snapshot.
     pub fn new(scenario: &Scenario, snapshot: &Snapshot) -> Self {
-        let control = snapshot.arms.first();
+        let alpha = scenario.experiment.alpha;
+        let comparisons = compare_all(snapshot, alpha);
         let arms = snapshot
             .arms
             .iter()
-            .enumerate()
-            .map(|(i, arm)| {
-                arm_report(
-                    arm,
-                    if i > 0 { control } else { None },
-                    scenario.experiment.alpha,
-                )
-            })
+            .zip(comparisons)
+            .map(|(arm, vs)| arm_report(arm, vs))
             .collect();
+        let experiment = ExperimentReport {
+            design: if scenario.experiment.factorial.is_some() {
+                "factorial"
+            } else {
+                "ab"
+            },
+            alpha,
+            true_effect: snapshot.arms.iter().all(|a| a.truth.is_some()),
+            srm: analysis::srm(snapshot),
+            sequential: analysis::sequential(snapshot, alpha),
+            factorial: analysis::factorial(scenario, snapshot, alpha),
+            cuped: analysis::cuped(scenario, snapshot, alpha),
+            allocation: analysis::allocation(scenario, snapshot),
+        };
         Report {
             scenario: ScenarioInfo {
                 name: scenario.name.clone(),
@@ -132,6 +169,7 @@ impl Report {
                 products: scenario.catalog.products,
                 currency: scenario.business.currency.clone(),
             },
+            experiment,
             arms,
         }
     }
@@ -151,7 +189,10 @@ impl Report {
     }
 }
 
-fn arm_report(arm: &ArmSnapshot, control: Option<&ArmSnapshot>, alpha: f64) -> ArmReport {
+fn arm_report(
+    arm: &ArmSnapshot,
+    vs_control: Option<BTreeMap<&'static str, MetricComparison>>,
+) -> ArmReport {
     let [recommender, pricing, retention, email] = arm.strategies.clone();
     ArmReport {
         name: arm.name.clone(),
@@ -165,7 +206,8 @@ fn arm_report(arm: &ArmSnapshot, control: Option<&ArmSnapshot>, alpha: f64) -> A
         shoppers: arm.moments.assigned,
         counts: arm.counts,
         metrics: arm.metrics,
-        vs_control: control.map(|c| compare(c, arm, alpha)),
+        vs_control,
+        true_metrics: arm.truth.as_ref().map(|t| t.metrics),
         insights: arm.insights.clone(),
         daily: arm
             .daily
@@ -189,12 +231,13 @@ pub(crate) fn signed_percent(x: Option<f64>) -> String {
     x.map_or_else(|| "n/a".into(), |v| format!("{:+.1}%", 100.0 * v))
 }
 
-/// `+12.3% [+5.1, +19.4] *` — lift, interval and a star when the interval excludes zero.
+/// `+12.3% [+5.1, +19.4] *` — lift, interval and a star when significant after the Holm
+/// adjustment.
 pub(crate) fn lift_cell(c: Option<&MetricComparison>) -> String {
     let Some(c) = c else { return "n/a".into() };
     match (c.ci_low, c.ci_high) {
         (Some(lo), Some(hi)) => {
-            let star = if lo > 0.0 || hi < 0.0 { " *" } else { "" };
+            let star = if c.significant { " *" } else { "" };
             format!(
                 "{} [{:+.1}, {:+.1}]{star}",
                 signed_percent(c.lift),
@@ -204,6 +247,112 @@ pub(crate) fn lift_cell(c: Option<&MetricComparison>) -> String {
         }
         _ => signed_percent(c.lift),
     }
+}
+
+/// A p-value for people: `<0.001` or three decimals; `n/a` when not computed.
+pub(crate) fn p_value(p: Option<f64>) -> String {
+    match p {
+        Some(p) if p < 0.001 => "<0.001".into(),
+        Some(p) => format!("{p:.3}"),
+        None => "n/a".into(),
+    }
+}
+
+/// An arm's comparisons in report order (the map itself is alphabetical).
+pub(crate) fn ordered<'a>(
+    vs: Option<&'a BTreeMap<&'static str, MetricComparison>>,
+) -> impl Iterator<Item = (&'static str, &'a MetricComparison)> {
+    analysis::COMPARED
+        .into_iter()
+        .filter_map(move |m| vs.and_then(|v| v.get(m)).map(|c| (m, c)))
+}
+
+/// Human name of a compared metric.
+pub(crate) fn metric_label(metric: &str) -> &'static str {
+    match metric {
+        "conversion_rate" => "conversion",
+        "buyer_rate" => "buyer rate",
+        "aov" => "AOV",
+        "revenue_per_visitor" => "revenue/visitor",
+        "clv" => "CLV",
+        "cart_abandonment_rate" => "cart abandonment",
+        _ => "metric",
+    }
+}
+
+/// The lines every text format shows about the experiment as a whole.
+pub(crate) fn experiment_notes(r: &Report) -> Vec<String> {
+    let e = &r.experiment;
+    let name = |i: usize| r.arms.get(i).map_or("?", |a| a.name.as_str());
+    let mut notes = Vec::new();
+    match &e.srm {
+        Some(s) if s.flagged => notes.push(format!(
+            "SAMPLE RATIO MISMATCH: p = {} — the split differs from the plan; do not trust the comparisons",
+            p_value(Some(s.p_value))
+        )),
+        Some(s) => notes.push(format!("sample ratio: as planned (χ² = {:.2}, p = {})", s.statistic, p_value(Some(s.p_value)))),
+        None => notes.push("sample ratio: not checked (adaptive allocation changes the split by design)".into()),
+    }
+    for s in &e.sequential {
+        let day = |d: Option<u32>| d.map_or("never".to_string(), |d| format!("day {}", d + 1));
+        notes.push(format!(
+            "sequential ({}, conversion): always-valid p = {} (first below α: {}); naive daily peeking p = {} (first below α: {})",
+            name(s.arm),
+            p_value(s.sequential_p),
+            day(s.sequential_first_significant_day),
+            p_value(s.naive_p),
+            day(s.naive_first_significant_day)
+        ));
+    }
+    for c in &e.cuped {
+        notes.push(format!(
+            "CUPED ({}, revenue/visitor, pre-period visits as covariate): {} [{:+.1}, {:+.1}], p = {}, variance −{:.1}%",
+            name(c.arm),
+            signed_percent(Some(c.lift)),
+            100.0 * c.ci_low,
+            100.0 * c.ci_high,
+            p_value(Some(c.p_value)),
+            100.0 * c.variance_reduction
+        ));
+    }
+    if let Some(f) = &e.factorial {
+        for x in &f.effects {
+            notes.push(format!(
+                "effect of {} on {}: {:+.4} [{:+.4}, {:+.4}], p = {}",
+                x.effect,
+                metric_label(x.metric),
+                x.estimate,
+                x.ci_low,
+                x.ci_high,
+                p_value(Some(x.p_value))
+            ));
+        }
+        if let Some((chi2, df, p)) = f.independence {
+            notes.push(format!(
+                "buying across cells: χ² = {chi2:.2} on {df} df, p = {}",
+                p_value(Some(p))
+            ));
+        }
+    }
+    if !e.allocation.daily_weights.is_empty() {
+        let last = e.allocation.daily_weights.last().map(|w| {
+            w.iter()
+                .map(|x| format!("{:.0}%", 100.0 * x))
+                .collect::<Vec<_>>()
+                .join(" / ")
+        });
+        notes.push(format!(
+            "Thompson allocation: final shares {}; regret {} against the best arm (an even split: {}), from the {}",
+            last.unwrap_or_default(),
+            money(e.allocation.regret),
+            money(e.allocation.regret_even_split),
+            e.allocation.basis
+        ));
+    }
+    if !e.true_effect {
+        notes.push("true effect: not computed (large population; pass --true-effect on)".into());
+    }
+    notes
 }
 
 /// A money amount with thousands separators.

@@ -1,6 +1,9 @@
 //! The plain-text table printed by `shoplab run`.
 
-use super::{lift_cell, money, percent, Report};
+use super::{
+    experiment_notes, lift_cell, metric_label, money, ordered, p_value, percent, signed_percent,
+    Report,
+};
 
 type Column = (&'static str, fn(&super::ArmReport) -> String);
 
@@ -44,26 +47,45 @@ pub fn render(r: &Report) -> String {
     }
     out += &align(&rows);
     if r.arms.len() > 1 {
-        out += "\nagainst the control (relative lift [confidence interval], * = significant):\n";
-        let mut rows = vec![vec![
-            "arm".to_string(),
-            "conversion".into(),
-            "AOV".into(),
-            "rev/visitor".into(),
-            "CLV".into(),
-        ]];
+        out += &format!(
+            "\nagainst the control (lift [{:.0}% interval], * = significant after Holm):\n",
+            100.0 * (1.0 - r.experiment.alpha)
+        );
+        let mut rows = vec![[
+            "arm",
+            "metric",
+            "lift",
+            "p",
+            "p Holm",
+            "P(beat)",
+            "true lift",
+        ]
+        .map(String::from)
+        .to_vec()];
         for arm in r.arms.iter().skip(1) {
-            let vs = arm.vs_control.as_ref();
-            let lift = |m: &str| lift_cell(vs.and_then(|v| v.get(m)));
-            rows.push(vec![
-                arm.name.clone(),
-                lift("conversion_rate"),
-                lift("aov"),
-                lift("revenue_per_visitor"),
-                lift("clv"),
-            ]);
+            for (metric, c) in ordered(arm.vs_control.as_ref()) {
+                let truth = match (c.true_lift, c.covered) {
+                    (Some(t), Some(true)) => format!("{} covered", signed_percent(Some(t))),
+                    (Some(t), _) => format!("{} missed", signed_percent(Some(t))),
+                    (None, _) => "n/a".into(),
+                };
+                rows.push(vec![
+                    arm.name.clone(),
+                    metric_label(metric).into(),
+                    lift_cell(Some(c)),
+                    p_value(c.p_value),
+                    p_value(c.p_value_holm),
+                    c.chance_to_beat
+                        .map_or("n/a".into(), |x| format!("{:.1}%", 100.0 * x)),
+                    truth,
+                ]);
+            }
         }
         out += &align(&rows);
+    }
+    out += "\n";
+    for note in experiment_notes(r) {
+        out += &format!("{note}\n");
     }
     out += "\nstrategies:\n";
     for arm in &r.arms {

@@ -142,6 +142,11 @@ pub use sequential::{
 };
 pub use srm::{srm_check, SrmResult, SRM_THRESHOLD};
 
+/// The two-sided critical value of the standard normal at level `alpha` (1.96 at 0.05).
+pub fn z_critical(alpha: f64) -> f64 {
+    special::norm_isf(alpha / 2.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

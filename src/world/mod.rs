@@ -67,6 +67,15 @@ impl World {
         }
     }
 
+    /// The same world with other luck: every random stream derives from `seed` instead.
+    /// Used for a pre-period that must not reuse the experiment's draws.
+    pub fn with_stream_seed(&self, seed: u64) -> World {
+        World {
+            seed,
+            ..self.clone()
+        }
+    }
+
     /// The catalog.
     pub fn catalog(&self) -> &Catalog {
         &self.catalog

@@ -145,6 +145,10 @@ pub struct RunArgs {
     /// Write the output to this file (atomically) instead of standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Also write charts (SVG) into this folder: conversion per arm over the days and, with
+    /// costs, cumulative incremental margin against cost with the payback month.
+    #[arg(long, value_name = "DIR")]
+    pub plots: Option<PathBuf>,
 }
 
 /// On or off.
@@ -242,7 +246,11 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         bar.finish_and_clear();
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let text = Report::new(&scenario, &snapshot).render(args.format.into());
+    let mut report = Report::new(&scenario, &snapshot);
+    if let Some(dir) = &args.plots {
+        report.charts = write_plots(&report, dir)?;
+    }
+    let text = report.render(args.format.into());
     match &args.out {
         Some(path) => write_atomically(path, &text)?,
         None => print_stdout(&text)?,
@@ -255,6 +263,28 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         impressions as f64 / elapsed.max(1e-9)
     );
     Ok(())
+}
+
+/// Writes the charts of a report into `dir`; returns (title, path) of each.
+fn write_plots(report: &Report, dir: &Path) -> Result<Vec<(String, String)>, Failure> {
+    use shoplab::report::plot::{conversion_chart, payback_chart, svg};
+    std::fs::create_dir_all(dir).map_err(|e| {
+        Failure::BadInput(format!("{}: cannot create the folder: {e}", dir.display()))
+    })?;
+    let mut charts = vec![("conversion.svg", conversion_chart(report))];
+    if report.arms.iter().any(|a| a.roi.is_some()) {
+        charts.push((
+            "payback.svg",
+            payback_chart(report, report.scenario.projection_months),
+        ));
+    }
+    let mut written = Vec::new();
+    for (file, chart) in charts {
+        let path = dir.join(file);
+        write_atomically(&path, &svg(&chart))?;
+        written.push((chart.title.clone(), path.display().to_string()));
+    }
+    Ok(written)
 }
 
 /// Runs `shoplab validate`.

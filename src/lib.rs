@@ -22,6 +22,7 @@ pub mod experiment;
 pub mod metrics;
 pub mod report;
 pub mod rng;
+pub mod roi;
 pub mod scenario;
 pub mod stats;
 pub mod strategy;

@@ -23,6 +23,7 @@ fn main() -> ExitCode {
             cuped_days: None,
             format: FormatArg::Table,
             out: None,
+            plots: None,
         }),
         Some(Command::Run(args)) => cli::run(&args),
         Some(Command::Validate { scenario }) => cli::validate(&scenario),

@@ -101,6 +101,8 @@ pub struct ShopperMoments {
     pub aov: RatioMoments,
     /// Revenue (x) over visits (y) per shopper: the value of a visit.
     pub visit_value: RatioMoments,
+    /// Net margin (x) over visits (y) per shopper: what a visit earns, for ROI.
+    pub visit_margin: RatioMoments,
     /// Revenue per shopper.
     pub revenue: MeanMoments,
     /// Net margin per shopper (after discounts and message costs): CLV over the horizon.
@@ -121,6 +123,7 @@ impl ShopperMoments {
         self.conversion.add(f64::from(orders), f64::from(visits));
         self.aov.add(revenue, f64::from(orders));
         self.visit_value.add(revenue, f64::from(visits));
+        self.visit_margin.add(h.margin, f64::from(visits));
         self.revenue.add(revenue);
         self.clv.add(h.margin);
         self.cuped.add(revenue, covariate);
@@ -135,6 +138,7 @@ impl ShopperMoments {
         self.conversion.merge(&o.conversion);
         self.aov.merge(&o.aov);
         self.visit_value.merge(&o.visit_value);
+        self.visit_margin.merge(&o.visit_margin);
         self.revenue.merge(&o.revenue);
         self.clv.merge(&o.clv);
         self.cuped.merge(&o.cuped);

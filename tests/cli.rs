@@ -229,7 +229,7 @@ fn out_writes_the_file_and_nothing_to_stdout() {
         .stdout("");
     let text = fs::read_to_string(&path).unwrap();
     assert!(
-        text.starts_with("# shoplab: minimal") && text.contains("## Results"),
+        text.starts_with("# shoplab report: minimal") && text.contains("## Results"),
         "{text}"
     );
     let leftovers: Vec<_> = fs::read_dir(dir.path())

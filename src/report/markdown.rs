@@ -1,76 +1,152 @@
-//! Markdown: a document to paste into a wiki or forward.
+//! Markdown: a report a manager can read and forward.
 
 use super::{
-    experiment_notes, lift_cell, metric_label, money, ordered, p_value, percent, signed_percent,
-    Report,
+    break_even_notes, experiment_notes, lift_cell, metric_label, money, ordered, p_value, percent,
+    roi_rows, signed_percent, Report,
 };
+
+/// A markdown table; the columns `numeric` says are numbers are right-aligned.
+fn table(rows: &[Vec<String>], numeric: impl Fn(usize) -> bool) -> String {
+    let Some(header) = rows.first() else {
+        return String::new();
+    };
+    let mut out = format!("| {} |\n|", header.join(" | "));
+    for c in 0..header.len() {
+        out += if numeric(c) { "---:|" } else { "---|" };
+    }
+    out.push('\n');
+    for row in &rows[1..] {
+        out += &format!("| {} |\n", row.join(" | "));
+    }
+    out
+}
 
 /// Renders the markdown document.
 pub fn render(r: &Report) -> String {
     let s = &r.scenario;
-    let mut out = format!("# shoplab: {}\n\n", s.name);
+    let mut out = format!("# shoplab report: {}\n\n", s.name);
     if !s.description.is_empty() {
         out += &format!("{}\n\n", s.description);
     }
+    out += "## The scenario\n\n";
     out += &format!(
-        "{} shoppers over {} days (seed {}), a catalog of {} products; money in {}.\n\n",
+        "We simulated {} shoppers over {} days in a store of {} products (seed {}). Each shopper was assigned at random to one of {} arms; the first arm is the control, the shop as it is. Shoppers behave according to hidden tastes, price sensitivity and habits; no arm is told how well it should do, so every difference below comes from how shoppers respond to what the arm shows them. Money is in {} and scaled to {} visitors a year over a {}-month projection (NPV at {:.1}% a year).\n\n",
         money(f64::from(s.shoppers)),
         s.days_simulated,
-        s.seed,
         money(s.products as f64),
-        s.currency
+        s.seed,
+        r.arms.len(),
+        s.currency,
+        money(s.annual_visitors),
+        s.projection_months,
+        100.0 * s.discount_rate
     );
-    out += "## Arms\n\n| arm | traffic | recommender | pricing | retention | email |\n|---|---:|---|---|---|---|\n";
+    out += "## Arms\n\n";
+    let mut rows = vec![[
+        "arm",
+        "traffic",
+        "recommender",
+        "pricing",
+        "retention",
+        "email",
+    ]
+    .map(String::from)
+    .to_vec()];
     for a in &r.arms {
         let st = &a.strategies;
-        out += &format!(
-            "| {} | {} | {} | {} | {} | {} |\n",
-            a.name,
+        rows.push(vec![
+            a.name.clone(),
             percent(a.traffic),
-            st.recommender,
-            st.pricing,
-            st.retention,
-            st.email
-        );
+            st.recommender.clone(),
+            st.pricing.clone(),
+            st.retention.clone(),
+            st.email.clone(),
+        ]);
     }
-    out += "\n## Results\n\n| arm | shoppers | visits | orders | conversion | AOV | revenue / visitor | CLV | cart abandonment | open rate | churn |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    out += &table(&rows, |c| c == 1);
+    out += "\n## Results\n\n";
+    let mut rows = vec![[
+        "arm",
+        "shoppers",
+        "visits",
+        "orders",
+        "conversion",
+        "AOV",
+        "revenue / visitor",
+        "CLV",
+        "cart abandonment",
+        "open rate",
+        "churn",
+    ]
+    .map(String::from)
+    .to_vec()];
     for a in &r.arms {
         let m = &a.metrics;
-        out += &format!(
-            "| {} | {} | {} | {} | {} | {:.2} | {:.2} | {:.2} | {} | {} | {} |\n",
-            a.name,
-            a.shoppers,
-            a.counts.visits,
-            a.counts.orders,
+        rows.push(vec![
+            a.name.clone(),
+            a.shoppers.to_string(),
+            a.counts.visits.to_string(),
+            a.counts.orders.to_string(),
             percent(m.conversion_rate),
-            m.aov,
-            m.revenue_per_visitor,
-            m.clv,
+            format!("{:.2}", m.aov),
+            format!("{:.2}", m.revenue_per_visitor),
+            format!("{:.2}", m.clv),
             percent(m.cart_abandonment_rate),
             percent(m.open_rate),
-            percent(m.churn_rate)
-        );
+            percent(m.churn_rate),
+        ]);
     }
+    out += &table(&rows, |c| c > 0);
     if r.arms.len() > 1 {
         out += &format!(
-            "\n## Against the control\n\nRelative lift of each arm over the first arm with its {:.0}% interval; * marks significance after the Holm adjustment across all arms and metrics. The true lift is the same comparison with both arms run on the whole population.\n\n| arm | metric | lift | p | p (Holm) | p (BH) | chance to beat | true lift |\n|---|---|---:|---:|---:|---:|---:|---:|\n",
+            "\n## Against the control\n\nRelative lift of each arm over the control with its {:.0}% interval; * marks significance after the Holm adjustment across all arms and metrics. The true lift is the same comparison with both arms run on the whole population.\n\n",
             100.0 * (1.0 - r.experiment.alpha)
         );
+        let mut rows = vec![[
+            "arm",
+            "metric",
+            "lift",
+            "p",
+            "p (Holm)",
+            "p (BH)",
+            "chance to beat",
+            "true lift",
+        ]
+        .map(String::from)
+        .to_vec()];
         for a in r.arms.iter().skip(1) {
             for (metric, c) in ordered(a.vs_control.as_ref()) {
-                out += &format!(
-                    "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
-                    a.name,
-                    metric_label(metric),
+                rows.push(vec![
+                    a.name.clone(),
+                    metric_label(metric).into(),
                     lift_cell(Some(c)),
                     p_value(c.p_value),
                     p_value(c.p_value_holm),
                     p_value(c.p_value_bh),
                     c.chance_to_beat
                         .map_or("n/a".into(), |x| format!("{:.1}%", 100.0 * x)),
-                    signed_percent(c.true_lift)
-                );
+                    signed_percent(c.true_lift),
+                ]);
             }
+        }
+        out += &table(&rows, |c| c > 1);
+    }
+    let roi = roi_rows(r);
+    if !roi.is_empty() {
+        out += "\n## Return on investment\n\nIncremental revenue and margin a year against the control, scaled from the experiment to the annual traffic; margin is after discounts and message costs. Intervals carry the experiment's statistical uncertainty (at mid costs); ranges in parentheses carry the cost ranges (at the mid margin). The annual cost spreads one-off costs over the projection. Payback is the first month whose cumulative margin covers the costs so far.\n\n";
+        out += &table(&roi, |c| c > 0);
+        let notes = break_even_notes(r);
+        if !notes.is_empty() {
+            out += "\n## Break-even\n\n";
+            for note in notes {
+                out += &format!("- {note}\n");
+            }
+        }
+    }
+    if !r.charts.is_empty() {
+        out += "\n## Charts\n\n";
+        for (title, path) in &r.charts {
+            out += &format!("![{title}]({path})\n\n");
         }
     }
     out += "\n## Experiment checks\n\n";

@@ -3,6 +3,7 @@
 
 mod csv;
 mod markdown;
+pub mod plot;
 mod table;
 
 use std::collections::BTreeMap;
@@ -15,6 +16,7 @@ use crate::experiment::analysis::{
 };
 use crate::experiment::{ArmSnapshot, Snapshot};
 use crate::metrics::{Counts, Metrics};
+use crate::roi::{analyze as analyze_roi, ArmRoi};
 use crate::scenario::Scenario;
 
 /// Output formats of `shoplab run`.
@@ -49,6 +51,12 @@ pub struct ScenarioInfo {
     pub products: i64,
     /// Currency of money figures.
     pub currency: String,
+    /// Visitors a year that money figures are scaled to.
+    pub annual_visitors: f64,
+    /// Months of the ROI projection.
+    pub projection_months: u32,
+    /// Yearly discount rate of the NPV.
+    pub discount_rate: f64,
 }
 
 /// Strategy labels of an arm.
@@ -95,6 +103,8 @@ pub struct ArmReport {
     pub vs_control: Option<BTreeMap<&'static str, MetricComparison>>,
     /// The arm's metrics when run on the whole population (where computed).
     pub true_metrics: Option<Metrics>,
+    /// Money against the control at the scenario's annual traffic; `None` for the control.
+    pub roi: Option<ArmRoi>,
     /// What the strategies learned.
     pub insights: Vec<String>,
     /// Per-day counts.
@@ -131,6 +141,9 @@ pub struct Report {
     pub experiment: ExperimentReport,
     /// Arms, control first.
     pub arms: Vec<ArmReport>,
+    /// Charts written beside the report, as (title, path), for the markdown to link.
+    #[serde(skip)]
+    pub charts: Vec<(String, String)>,
 }
 
 impl Report {
@@ -138,11 +151,13 @@ impl Report {
     pub fn new(scenario: &Scenario, snapshot: &Snapshot) -> Self {
         let alpha = scenario.experiment.alpha;
         let comparisons = compare_all(snapshot, alpha);
+        let rois = analyze_roi(scenario, snapshot);
         let arms = snapshot
             .arms
             .iter()
             .zip(comparisons)
-            .map(|(arm, vs)| arm_report(arm, vs))
+            .zip(rois)
+            .map(|((arm, vs), roi)| arm_report(arm, vs, roi))
             .collect();
         let experiment = ExperimentReport {
             design: if scenario.experiment.factorial.is_some() {
@@ -168,9 +183,13 @@ impl Report {
                 days_simulated: snapshot.day,
                 products: scenario.catalog.products,
                 currency: scenario.business.currency.clone(),
+                annual_visitors: scenario.business.annual_visitors,
+                projection_months: scenario.business.projection_months as u32,
+                discount_rate: scenario.business.discount_rate,
             },
             experiment,
             arms,
+            charts: Vec::new(),
         }
     }
 
@@ -192,6 +211,7 @@ impl Report {
 fn arm_report(
     arm: &ArmSnapshot,
     vs_control: Option<BTreeMap<&'static str, MetricComparison>>,
+    roi: Option<ArmRoi>,
 ) -> ArmReport {
     let [recommender, pricing, retention, email] = arm.strategies.clone();
     ArmReport {
@@ -208,6 +228,7 @@ fn arm_report(
         metrics: arm.metrics,
         vs_control,
         true_metrics: arm.truth.as_ref().map(|t| t.metrics),
+        roi,
         insights: arm.insights.clone(),
         daily: arm
             .daily
@@ -278,6 +299,99 @@ pub(crate) fn metric_label(metric: &str) -> &'static str {
         "cart_abandonment_rate" => "cart abandonment",
         _ => "metric",
     }
+}
+
+/// The ROI table (header first), or nothing when no arm has ROI figures.
+pub(crate) fn roi_rows(r: &Report) -> Vec<Vec<String>> {
+    let mut rows = vec![[
+        "arm",
+        "revenue/yr",
+        "margin/yr [interval]",
+        "cost/yr (range)",
+        "ROI [interval] (cost range)",
+        "payback",
+        "NPV [interval]",
+    ]
+    .map(String::from)
+    .to_vec()];
+    let pct = |x: Option<f64>| x.map_or("n/d".to_string(), |v| format!("{:+.0}%", 100.0 * v));
+    let month = |m: Option<u32>| m.map_or("never".to_string(), |m| format!("month {m}"));
+    for a in &r.arms {
+        let Some(x) = &a.roi else { continue };
+        let roi = match x.roi.mid {
+            None => "not defined (no extra cost)".to_string(),
+            Some(_) => {
+                // With a negative margin, ROI rises with cost; show the range low to high.
+                let (a, b) = (
+                    x.roi.cost_high.unwrap_or(0.0),
+                    x.roi.cost_low.unwrap_or(0.0),
+                );
+                format!(
+                    "{} [{}, {}] ({} … {})",
+                    pct(x.roi.mid),
+                    pct(x.roi.margin_low),
+                    pct(x.roi.margin_high),
+                    pct(Some(a.min(b))),
+                    pct(Some(a.max(b)))
+                )
+            }
+        };
+        rows.push(vec![
+            a.name.clone(),
+            money(x.incremental_revenue.mid),
+            format!(
+                "{} [{} – {}]",
+                money(x.incremental_margin.mid),
+                money(x.incremental_margin.low),
+                money(x.incremental_margin.high)
+            ),
+            format!(
+                "{} ({} – {})",
+                money(x.annual_cost.mid),
+                money(x.annual_cost.low),
+                money(x.annual_cost.high)
+            ),
+            roi,
+            format!(
+                "{} ({} – {})",
+                month(x.payback_month.mid),
+                month(x.payback_month.margin_high),
+                month(x.payback_month.margin_low)
+            ),
+            format!(
+                "{} [{} – {}]",
+                money(x.npv.mid),
+                money(x.npv.margin_low),
+                money(x.npv.margin_high)
+            ),
+        ]);
+    }
+    if rows.len() == 1 {
+        rows.clear();
+    }
+    rows
+}
+
+/// One sentence per arm on the lift needed to break even and what detecting it takes.
+pub(crate) fn break_even_notes(r: &Report) -> Vec<String> {
+    let days = |d: Option<f64>| d.map_or("n/a".to_string(), |d| format!("{:.0} days", d.ceil()));
+    let visits = |v: Option<f64>| v.map_or("n/a".to_string(), |v| money(v.ceil()));
+    r.arms
+        .iter()
+        .filter_map(|a| {
+            let b = a.roi.as_ref()?.break_even?;
+            Some(format!(
+                "{} breaks even at {:+.1}% conversion (AOV unchanged) or {:+.1}% AOV (conversion unchanged); detecting that takes {} visits per arm ({} of traffic) for conversion, {} per arm ({}) for AOV",
+                a.name,
+                100.0 * b.conversion_lift,
+                100.0 * b.aov_lift,
+                visits(b.conversion_visits_per_arm),
+                days(b.conversion_days),
+                visits(b.aov_visits_per_arm),
+                days(b.aov_days)
+            ))
+        })
+        .collect()
 }
 
 /// The lines every text format shows about the experiment as a whole.

@@ -1,8 +1,8 @@
 //! The plain-text table printed by `shoplab run`.
 
 use super::{
-    experiment_notes, lift_cell, metric_label, money, ordered, p_value, percent, signed_percent,
-    Report,
+    break_even_notes, experiment_notes, lift_cell, metric_label, money, ordered, p_value, percent,
+    roi_rows, signed_percent, Report,
 };
 
 type Column = (&'static str, fn(&super::ArmReport) -> String);
@@ -82,6 +82,20 @@ pub fn render(r: &Report) -> String {
             }
         }
         out += &align(&rows);
+    }
+    let roi = roi_rows(r);
+    if !roi.is_empty() {
+        let s = &r.scenario;
+        out += &format!(
+            "\nmoney at {} visitors a year ({}), {}-month projection, margin after discounts and messages:\n",
+            money(s.annual_visitors),
+            s.currency,
+            s.projection_months
+        );
+        out += &align(&roi);
+        for note in break_even_notes(r) {
+            out += &format!("{note}\n");
+        }
     }
     out += "\n";
     for note in experiment_notes(r) {

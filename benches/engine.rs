@@ -1,34 +1,60 @@
-//! Engine throughput: shopper-visits per second on the default world, one group per size.
+//! Engine throughput, quoted as impressions per second (criterion's elements/s), one group
+//! per workload: a recommender on a catalog size, and the `default` scenario end to end.
+//!
+//! Run with `cargo bench --bench engine`; each group simulates a fixed world (seeded), so
+//! the element count is exact and the same on every run.
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use shoplab::{Engine, Scenario};
 
-fn scenario(shoppers: u32, days: u32) -> Scenario {
-    let mut s = Scenario::load("default").expect("built-in");
-    s.shoppers = shoppers;
-    s.days = days;
-    s
+/// Shoppers and days of the recommender workloads: enough visits that nightly learning and
+/// per-day overheads weigh as they do in real runs.
+const SHOPPERS: u32 = 50_000;
+const DAYS: u32 = 14;
+
+fn scenario_with(recommender: &str, products: u32) -> Scenario {
+    let text = format!(
+        "shoppers = {SHOPPERS}\ndays = {DAYS}\n[catalog]\nproducts = {products}\ncategories = 20\n\
+         [[arms]]\nname = \"a\"\nrecommender = \"{recommender}\"\n[experiment]\ntrue_effect = false\n"
+    );
+    Scenario::parse(&text, "bench", "bench").expect("bench scenario is valid")
 }
 
-fn engine(c: &mut Criterion) {
-    for (shoppers, days) in [(10_000u32, 10u32), (100_000, 10)] {
-        // Visits are a property of the seeded world, so count them once for the throughput.
-        let mut probe = Engine::new(scenario(shoppers, days));
-        probe.run(|_| {});
-        let visits: u64 = probe.snapshot().arms.iter().map(|a| a.counts.visits).sum();
-        let mut group = c.benchmark_group(format!("default_{shoppers}_shoppers"));
-        group.sample_size(10);
-        group.throughput(Throughput::Elements(visits));
-        group.bench_function(BenchmarkId::new("visits", days), |b| {
-            b.iter(|| {
-                let mut e = Engine::new(scenario(shoppers, days));
-                e.run(|_| {});
-                e.day()
-            })
-        });
-        group.finish();
+fn run(scenario: &Scenario) -> u64 {
+    let mut engine = Engine::new(scenario.clone());
+    engine.run(|_| {});
+    engine
+        .snapshot()
+        .arms
+        .iter()
+        .map(|a| a.counts.impressions)
+        .sum()
+}
+
+fn bench_workload(c: &mut Criterion, name: &str, scenario: Scenario) {
+    let impressions = run(&scenario);
+    let mut group = c.benchmark_group(name);
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(impressions));
+    group.bench_function("impressions", |b| b.iter(|| run(&scenario)));
+    group.finish();
+}
+
+fn recommenders(c: &mut Criterion) {
+    for (recommender, products) in [("popularity", 1_000), ("popularity", 10_000)] {
+        bench_workload(
+            c,
+            &format!("{recommender}_{products}_products"),
+            scenario_with(recommender, products),
+        );
     }
 }
 
-criterion_group!(benches, engine);
+fn default_scenario(c: &mut Criterion) {
+    let mut scenario = Scenario::load("default").expect("built-in");
+    scenario.experiment.true_effect = Some(false);
+    bench_workload(c, "default_end_to_end", scenario);
+}
+
+criterion_group!(benches, recommenders, default_scenario);
 criterion_main!(benches);

@@ -25,6 +25,7 @@ pub mod rng;
 pub mod scenario;
 pub mod stats;
 pub mod strategy;
+pub mod tui;
 pub mod world;
 
 pub use experiment::{Engine, Snapshot};

@@ -1,0 +1,345 @@
+//! The dashboard's state and how it changes: on an [`Action`] from a key and on an
+//! [`EngineEvent`] from the engine thread. No terminal here; the loop in `mod.rs` feeds it
+//! and sends the [`Control`] messages it returns.
+
+use std::path::PathBuf;
+
+use crate::experiment::Snapshot;
+use crate::scenario::Scenario;
+use crate::stats::{srm_check, SrmResult};
+
+use super::action::{Action, Mode};
+use super::engine_thread::{Control, EngineEvent, Speed};
+use super::export;
+use super::format;
+use super::history::History;
+use super::kpi::Kpi;
+use super::log::{EventLog, LogKind};
+use super::picker::Picker;
+use super::theme::Theme;
+use super::view::View;
+
+/// A popup over the dashboard.
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    /// The key list.
+    Help,
+    /// The scenario picker.
+    Picker(Picker),
+}
+
+/// Everything the dashboard shows and remembers.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// The scenario of the current run (with its current seed).
+    pub scenario: Scenario,
+    /// Tag of the current run; snapshots of earlier runs are ignored.
+    pub run: u64,
+    /// The latest snapshot of the current run.
+    pub snapshot: Option<Snapshot>,
+    /// Metrics and comparisons of every day of the current run.
+    pub history: History,
+    /// Notable events of the session.
+    pub log: EventLog,
+    /// The view shown.
+    pub view: View,
+    /// The selected arm (card, row, lift chart).
+    pub selected_arm: usize,
+    /// The KPI shown in Charts, an index into [`Kpi::CHARTED`].
+    pub chart_kpi: usize,
+    /// Log lines scrolled back from the newest.
+    pub log_scroll: usize,
+    /// Whether the simulation is paused.
+    pub paused: bool,
+    /// Simulation pace.
+    pub speed: Speed,
+    /// The popup shown, if any.
+    pub overlay: Option<Overlay>,
+    /// A one-line message in the status bar (the last thing done).
+    pub status: Option<String>,
+    /// Frames drawn per second, measured by the loop; `None` in tests so renders are stable.
+    pub fps: Option<f64>,
+    /// Set once the person asked to leave.
+    pub quit: bool,
+    /// Colours or none.
+    pub theme: Theme,
+    /// Where `e` writes.
+    pub export_dir: PathBuf,
+    /// Where `o` looks for `*.toml`.
+    pub scenario_dir: PathBuf,
+}
+
+impl App {
+    /// A dashboard for `scenario`, whose engine (run 0) is started by the caller.
+    pub fn new(scenario: Scenario, theme: Theme) -> Self {
+        let mut app = App {
+            scenario,
+            run: 0,
+            snapshot: None,
+            history: History::default(),
+            log: EventLog::default(),
+            view: View::Overview,
+            selected_arm: 0,
+            chart_kpi: 0,
+            log_scroll: 0,
+            paused: false,
+            speed: Speed::DEFAULT,
+            overlay: None,
+            status: None,
+            fps: None,
+            quit: false,
+            theme,
+            export_dir: PathBuf::from("."),
+            scenario_dir: PathBuf::from("scenarios"),
+        };
+        app.log_start("started");
+        // The first treatment, so the Charts lift and the first card have something to show.
+        app.selected_arm = usize::from(app.scenario.arms.len() > 1);
+        app
+    }
+
+    /// Which keys apply now.
+    pub fn mode(&self) -> Mode {
+        match self.overlay {
+            None => Mode::Normal,
+            Some(Overlay::Help) => Mode::Help,
+            Some(Overlay::Picker(_)) => Mode::Picker,
+        }
+    }
+
+    /// Whether the horizon is reached.
+    pub fn finished(&self) -> bool {
+        self.snapshot.as_ref().is_some_and(Snapshot::finished)
+    }
+
+    /// Days simulated in the current run.
+    pub fn day(&self) -> u32 {
+        self.snapshot.as_ref().map_or(0, |s| s.day)
+    }
+
+    /// The sample-ratio check of the current snapshot (`None` with one arm or no data).
+    pub fn srm(&self) -> Option<SrmResult> {
+        self.snapshot.as_ref().and_then(srm_of)
+    }
+
+    /// Takes in what the engine sent.
+    pub fn apply(&mut self, event: EngineEvent) {
+        match event {
+            EngineEvent::Update { run, snapshot } => {
+                if run != self.run {
+                    return;
+                }
+                let alpha = self.scenario.experiment.alpha;
+                if let Some(record) = self.history.record(&snapshot, alpha) {
+                    let srm = srm_of(&snapshot);
+                    self.log.observe(&snapshot, record, srm.as_ref());
+                }
+                self.snapshot = Some(*snapshot);
+                self.selected_arm = self.selected_arm.min(self.arm_count().saturating_sub(1));
+            }
+        }
+    }
+
+    fn arm_count(&self) -> usize {
+        self.snapshot
+            .as_ref()
+            .map_or(self.scenario.arms.len(), |s| s.arms.len())
+    }
+
+    /// Does what an action asks; returns the messages for the engine.
+    pub fn update(&mut self, action: Action) -> Vec<Control> {
+        if let Some(Overlay::Picker(_)) = self.overlay {
+            if let Some(c) = self.update_picker(action) {
+                return c;
+            }
+        }
+        match action {
+            Action::Quit => self.quit = true,
+            Action::ToggleHelp => {
+                self.overlay = match self.overlay {
+                    Some(Overlay::Help) => None,
+                    _ => Some(Overlay::Help),
+                }
+            }
+            Action::Close => self.overlay = None,
+            _ if self.overlay.is_some() => {}
+            Action::TogglePause => return self.toggle_pause(),
+            Action::Faster | Action::Slower => {
+                self.speed = if action == Action::Faster {
+                    self.speed.faster()
+                } else {
+                    self.speed.slower()
+                };
+                self.status = Some(format!("speed: {}", self.speed.label()));
+                return vec![Control::Speed(self.speed)];
+            }
+            Action::Step => return self.step(),
+            Action::Restart => {
+                let scenario = self.scenario.clone();
+                return self.restart(scenario, "restarted");
+            }
+            Action::NewSeed => {
+                let mut scenario = self.scenario.clone();
+                scenario.seed = scenario.seed.wrapping_add(1);
+                return self.restart(scenario, "new seed");
+            }
+            Action::NextView => self.view = self.view.next(),
+            Action::PrevView => self.view = self.view.prev(),
+            Action::Show(v) => self.view = v,
+            Action::Up | Action::Down | Action::Left | Action::Right => self.arrow(action),
+            Action::OpenPicker => {
+                self.overlay = Some(Overlay::Picker(Picker::open(
+                    &self.scenario_dir,
+                    &self.scenario.name,
+                )))
+            }
+            Action::Export => self.export(),
+            Action::Confirm => {}
+        }
+        Vec::new()
+    }
+
+    /// Picker keys; `None` lets the common handling (quit, help, close) take the action.
+    fn update_picker(&mut self, action: Action) -> Option<Vec<Control>> {
+        let Some(Overlay::Picker(picker)) = &mut self.overlay else {
+            return None;
+        };
+        match action {
+            Action::Up | Action::Left => picker.move_by(-1),
+            Action::Down | Action::Right => picker.move_by(1),
+            Action::Confirm => {
+                // A broken entry keeps the popup open: its problems are already on screen.
+                let Some(Ok(scenario)) = picker.current().map(|e| e.loaded.clone()) else {
+                    self.status = Some("that scenario has problems; pick another".into());
+                    return Some(Vec::new());
+                };
+                self.overlay = None;
+                return Some(self.restart(*scenario, "loaded"));
+            }
+            _ => return None,
+        }
+        Some(Vec::new())
+    }
+
+    fn toggle_pause(&mut self) -> Vec<Control> {
+        if self.finished() {
+            self.status = Some("the run is finished: r restarts, n tries a new seed".into());
+            return Vec::new();
+        }
+        self.paused = !self.paused;
+        self.status = Some(if self.paused { "paused" } else { "running" }.into());
+        vec![Control::Pause(self.paused)]
+    }
+
+    fn step(&mut self) -> Vec<Control> {
+        if self.finished() {
+            self.status = Some("the run is finished: nothing left to step".into());
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        if !self.paused {
+            self.paused = true;
+            out.push(Control::Pause(true));
+        }
+        self.status = Some("stepped one day (paused; space resumes)".into());
+        out.push(Control::Step);
+        out
+    }
+
+    fn restart(&mut self, scenario: Scenario, why: &str) -> Vec<Control> {
+        self.run += 1;
+        self.scenario = scenario;
+        self.snapshot = None;
+        self.history.clear();
+        self.paused = false;
+        self.log_start(why);
+        self.selected_arm = usize::from(self.scenario.arms.len() > 1);
+        self.status = Some(format!(
+            "{why}: {} with seed {}",
+            self.scenario.name, self.scenario.seed
+        ));
+        vec![Control::Restart {
+            run: self.run,
+            scenario: Box::new(self.scenario.clone()),
+        }]
+    }
+
+    fn log_start(&mut self, why: &str) {
+        self.log.new_run();
+        let s = &self.scenario;
+        self.log.push(
+            Some(0),
+            LogKind::Info,
+            format!(
+                "{why} {}, seed {}: {} arms, {} shoppers, {} days",
+                s.name,
+                s.seed,
+                s.arms.len(),
+                format::count(i64::from(s.shoppers)),
+                s.days
+            ),
+        );
+    }
+
+    fn arrow(&mut self, action: Action) {
+        let arms = self.arm_count().max(1);
+        let prev = |i: usize| (i + arms - 1) % arms;
+        let next = |i: usize| (i + 1) % arms;
+        match (self.view, action) {
+            (View::Charts, Action::Left) => {
+                self.chart_kpi = (self.chart_kpi + Kpi::CHARTED.len() - 1) % Kpi::CHARTED.len()
+            }
+            (View::Charts, Action::Right) => {
+                self.chart_kpi = (self.chart_kpi + 1) % Kpi::CHARTED.len()
+            }
+            (View::Log, Action::Up) => {
+                let max = self.log.entries().len().saturating_sub(1);
+                self.log_scroll = (self.log_scroll + 1).min(max);
+            }
+            (View::Log, Action::Down) => self.log_scroll = self.log_scroll.saturating_sub(1),
+            (_, Action::Up | Action::Left) => self.selected_arm = prev(self.selected_arm),
+            (_, _) => self.selected_arm = next(self.selected_arm),
+        }
+    }
+
+    fn export(&mut self) {
+        let Some(snapshot) = &self.snapshot else {
+            self.status = Some("nothing to export yet".into());
+            return;
+        };
+        let day = Some(snapshot.day);
+        match export::export(&self.export_dir, &self.scenario, snapshot) {
+            Ok([json, md]) => {
+                let where_ = json
+                    .parent()
+                    .and_then(|p| p.canonicalize().ok())
+                    .unwrap_or_else(|| self.export_dir.clone());
+                let text = format!(
+                    "exported {} and {} to {}",
+                    file_name(&json),
+                    file_name(&md),
+                    where_.display()
+                );
+                self.log.push(day, LogKind::Info, text.clone());
+                self.status = Some(text);
+            }
+            Err(e) => {
+                let text = format!("export failed in {}: {e}", self.export_dir.display());
+                self.log.push(day, LogKind::Warn, text.clone());
+                self.status = Some(text);
+            }
+        }
+    }
+}
+
+/// Shoppers per arm against the configured traffic shares.
+fn srm_of(s: &Snapshot) -> Option<SrmResult> {
+    let observed: Vec<u64> = s.arms.iter().map(|a| a.moments.assigned).collect();
+    let weights: Vec<f64> = s.arms.iter().map(|a| a.traffic).collect();
+    srm_check(&observed, &weights).ok()
+}
+
+fn file_name(p: &std::path::Path) -> String {
+    p.file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+}

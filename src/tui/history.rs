@@ -1,0 +1,139 @@
+//! What the dashboard remembers of a run: the metrics and the comparison with the control
+//! after every day. Snapshots carry per-day counts but shopper moments only for "now", so
+//! the day-by-day intervals and p-values exist only if they are computed as days arrive.
+
+use std::collections::BTreeMap;
+
+use crate::experiment::analysis::{compare, MetricComparison};
+use crate::experiment::Snapshot;
+use crate::metrics::Metrics;
+
+use super::kpi::Kpi;
+
+/// One arm after one day.
+#[derive(Debug, Clone)]
+pub struct ArmDay {
+    /// Metrics so far.
+    pub metrics: Metrics,
+    /// Comparison with the control so far; `None` for the control.
+    pub vs_control: Option<BTreeMap<&'static str, MetricComparison>>,
+}
+
+impl ArmDay {
+    /// The comparison of one KPI with the control, if there is one.
+    pub fn comparison(&self, kpi: Kpi) -> Option<&MetricComparison> {
+        self.vs_control.as_ref()?.get(kpi.metric()?)
+    }
+}
+
+/// Every arm after one day.
+#[derive(Debug, Clone)]
+pub struct DayRecord {
+    /// Days simulated (1 after the first day).
+    pub day: u32,
+    /// Arms, control first.
+    pub arms: Vec<ArmDay>,
+}
+
+/// The days of the current run so far.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    days: Vec<DayRecord>,
+}
+
+impl History {
+    /// Forgets everything (a restart).
+    pub fn clear(&mut self) {
+        self.days.clear();
+    }
+
+    /// Records a snapshot; day 0 (nothing simulated) and repeats are skipped. Returns the new
+    /// record, if any.
+    pub fn record(&mut self, snapshot: &Snapshot, alpha: f64) -> Option<&DayRecord> {
+        let last = self.days.last().map_or(0, |d| d.day);
+        if snapshot.day == 0 || snapshot.day <= last {
+            return None;
+        }
+        let control = snapshot.arms.first()?;
+        let arms = snapshot
+            .arms
+            .iter()
+            .enumerate()
+            .map(|(i, arm)| ArmDay {
+                metrics: arm.metrics,
+                vs_control: (i > 0).then(|| compare(control, arm, alpha)),
+            })
+            .collect();
+        self.days.push(DayRecord {
+            day: snapshot.day,
+            arms,
+        });
+        self.days.last()
+    }
+
+    /// Every recorded day, in order.
+    pub fn days(&self) -> &[DayRecord] {
+        &self.days
+    }
+
+    /// The latest record.
+    pub fn last(&self) -> Option<&DayRecord> {
+        self.days.last()
+    }
+
+    /// (day, cumulative value) of one KPI of one arm.
+    pub fn path(&self, arm: usize, kpi: Kpi) -> Vec<(f64, f64)> {
+        self.days
+            .iter()
+            .filter_map(|d| Some((f64::from(d.day), kpi.value(&d.arms.get(arm)?.metrics)?)))
+            .collect()
+    }
+
+    /// (day, comparison with the control) of one KPI of one arm.
+    pub fn comparisons(&self, arm: usize, kpi: Kpi) -> Vec<(f64, MetricComparison)> {
+        self.days
+            .iter()
+            .filter_map(|d| Some((f64::from(d.day), *d.arms.get(arm)?.comparison(kpi)?)))
+            .collect()
+    }
+}
+
+/// Whether an interval says an arm differs from the control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Significance {
+    /// The interval lies above zero.
+    Better,
+    /// The interval lies below zero.
+    Worse,
+    /// The interval contains zero.
+    Unclear,
+    /// No interval yet (too little data).
+    Unknown,
+}
+
+impl Significance {
+    /// Reads a comparison.
+    pub fn of(c: Option<&MetricComparison>) -> Self {
+        match c.and_then(|c| c.ci_low.zip(c.ci_high)) {
+            Some((lo, _)) if lo > 0.0 => Significance::Better,
+            Some((_, hi)) if hi < 0.0 => Significance::Worse,
+            Some(_) => Significance::Unclear,
+            None => Significance::Unknown,
+        }
+    }
+
+    /// Whether the interval excludes zero.
+    pub fn is_significant(self) -> bool {
+        matches!(self, Significance::Better | Significance::Worse)
+    }
+
+    /// The mark beside a lift: `▲ sig`, `▼ sig`, `n.s.`, or nothing.
+    pub fn mark(self) -> &'static str {
+        match self {
+            Significance::Better => "▲ sig",
+            Significance::Worse => "▼ sig",
+            Significance::Unclear => "n.s.",
+            Significance::Unknown => "",
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! Overview: a card per arm with conversion, AOV, CLV and ROI, each with its lift against
+//! the control, the interval, a significance mark and a sparkline of its daily values; below
+//! the cards, when there is room, the secondary metrics of every arm.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Row, Table, Widget};
+
+use super::{card_block, placeholder, spark, CardGrid};
+use crate::experiment::{ArmSnapshot, Snapshot};
+use crate::tui::app::App;
+use crate::tui::format;
+use crate::tui::history::Significance;
+use crate::tui::kpi::Kpi;
+
+/// Card height: border, a summary line and two lines per KPI.
+const CARD_HEIGHT: u16 = 2 + 1 + 2 * Kpi::CARDS.len() as u16;
+const CARD_MIN_WIDTH: u16 = 38;
+
+/// Renders the Overview.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let Some(snapshot) = &app.snapshot else {
+        placeholder(area, buf, "building the world…", app);
+        return;
+    };
+    let grid = CardGrid::new(
+        area,
+        snapshot.arms.len(),
+        app.selected_arm,
+        CARD_MIN_WIDTH,
+        CARD_HEIGHT,
+    );
+    for &(i, rect) in &grid.cards {
+        card(app, snapshot, i, rect, buf);
+    }
+    let rest = grid.rest(area);
+    if grid.paged && rest.height > 0 {
+        Line::styled(
+            format!(
+                "arm {} of {} — ←/→ shows the others",
+                app.selected_arm + 1,
+                snapshot.arms.len()
+            ),
+            app.theme.dim(),
+        )
+        .render(Rect { height: 1, ..rest }, buf);
+    } else if rest.height as usize >= snapshot.arms.len() + 3 {
+        let height = (snapshot.arms.len() as u16 + 3).min(rest.height);
+        secondary(app, snapshot, Rect { height, ..rest }, buf);
+    }
+}
+
+fn card(app: &App, snapshot: &Snapshot, i: usize, area: Rect, buf: &mut Buffer) {
+    let arm = &snapshot.arms[i];
+    let role = if i == 0 { "control" } else { "treatment" };
+    let title = Line::from(vec![
+        Span::styled(
+            format!(" {} ", arm.name),
+            app.theme.arm(i).patch(title_style(app, i)),
+        ),
+        Span::styled(
+            format!("· {role} · {} ", format::share(arm.traffic)),
+            app.theme.dim(),
+        ),
+    ]);
+    let block = card_block(app, i, title);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let (shoppers, visits, orders) = (
+        format::count_u(arm.moments.assigned),
+        format::count_u(arm.counts.visits),
+        format::count_u(arm.counts.orders),
+    );
+    // The longest summary that fits the card.
+    let summary = [
+        format!("{shoppers} shoppers · {visits} visits · {orders} orders"),
+        format!("{shoppers} shoppers {visits} visits {orders} orders"),
+        format!("{visits} visits · {orders} orders"),
+    ]
+    .into_iter()
+    .find(|t| t.chars().count() <= usize::from(inner.width))
+    .unwrap_or_default();
+    let mut lines = vec![Line::styled(summary, app.theme.dim())];
+    for kpi in Kpi::CARDS {
+        lines.extend(kpi_lines(app, snapshot, i, kpi, inner.width));
+    }
+    Paragraph::new(lines).render(inner, buf);
+}
+
+fn title_style(app: &App, i: usize) -> Style {
+    if i == app.selected_arm {
+        app.theme.selected()
+    } else {
+        app.theme.title()
+    }
+}
+
+/// Two lines: the KPI's value and sparkline; its comparison with the control.
+fn kpi_lines(app: &App, snapshot: &Snapshot, i: usize, kpi: Kpi, width: u16) -> [Line<'static>; 2] {
+    let arm = &snapshot.arms[i];
+    let currency = &app.scenario.business.currency;
+    let Some(value) = kpi.value(&arm.metrics) else {
+        return roi_lines(app, arm, i);
+    };
+    let head = format!("{:<10} {:>9}  ", kpi.label(), kpi.show(value, currency));
+    let daily: Vec<f64> = arm
+        .daily
+        .iter()
+        .filter_map(|c| kpi.daily(c, arm.moments.assigned))
+        .collect();
+    let room = usize::from(width).saturating_sub(head.chars().count());
+    let first = Line::from(vec![
+        Span::raw(head),
+        Span::styled(spark(&daily, room), app.theme.arm(i)),
+    ]);
+    if i == 0 {
+        return [
+            first,
+            Line::styled("  control: the baseline", app.theme.dim()),
+        ];
+    }
+    let c = app
+        .history
+        .last()
+        .and_then(|d| d.arms.get(i)?.comparison(kpi));
+    let sig = Significance::of(c);
+    let text = match c {
+        Some(c) => {
+            let mut t = format!("  {}", c.lift.map_or("n/a".into(), format::signed_percent));
+            if let (Some(lo), Some(hi)) = (c.ci_low, c.ci_high) {
+                t += &format!(" {}", format::interval(lo, hi));
+            }
+            if let Some(p) = c.p_value {
+                t += &format!(" {}", format::p_value(p));
+            }
+            t
+        }
+        None => "  lift: waiting for data".into(),
+    };
+    let style = match sig {
+        Significance::Better => app.theme.good(),
+        Significance::Worse => app.theme.bad(),
+        _ => Style::new(),
+    };
+    [
+        first,
+        Line::from(vec![
+            Span::styled(text, style),
+            Span::raw(" "),
+            Span::styled(sig.mark(), style),
+        ]),
+    ]
+}
+
+/// ROI is not computed by the engine yet: say what it will need rather than show a number.
+fn roi_lines(app: &App, arm: &ArmSnapshot, i: usize) -> [Line<'static>; 2] {
+    let label = format!("{:<10} {:>9}", Kpi::Roi.label(), "n/a");
+    let why = if i == 0 {
+        "  control: the baseline"
+    } else if app.scenario.costs.arms.contains_key(&arm.name) {
+        "  costs known; ROI not computed yet"
+    } else {
+        "  needs [costs] for this arm"
+    };
+    [Line::raw(label), Line::styled(why, app.theme.dim())]
+}
+
+/// Buyer rate, revenue per visitor, cart abandonment, open rate and churn of every arm.
+fn secondary(app: &App, snapshot: &Snapshot, area: Rect, buf: &mut Buffer) {
+    let currency = &app.scenario.business.currency;
+    let header = Row::new([
+        "arm",
+        "buyer rate",
+        "rev/visitor",
+        "abandonment",
+        "open rate",
+        "churn",
+    ])
+    .style(app.theme.title());
+    let rows = snapshot.arms.iter().enumerate().map(|(i, a)| {
+        let m = &a.metrics;
+        Row::new([
+            a.name.clone(),
+            format::percent(m.buyer_rate),
+            format::money(m.revenue_per_visitor, currency),
+            format::percent(m.cart_abandonment_rate),
+            format::percent(m.open_rate),
+            format::percent(m.churn_rate),
+        ])
+        .style(if i == app.selected_arm {
+            app.theme.selected()
+        } else {
+            Style::new()
+        })
+    });
+    Table::new(
+        rows,
+        [
+            Constraint::Min(14),
+            Constraint::Length(11),
+            Constraint::Length(12),
+            Constraint::Length(12),
+            Constraint::Length(10),
+            Constraint::Length(8),
+        ],
+    )
+    .header(header)
+    .block(
+        Block::bordered()
+            .title(" more metrics ")
+            .border_style(app.theme.dim()),
+    )
+    .render(area, buf);
+}

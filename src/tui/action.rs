@@ -76,7 +76,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Enter / Esc", "load the picked scenario / close a popup"),
     (
         "e",
-        "export results: ./shoplab-<scenario>-seed<N>-day<D>.json/.md",
+        "write ./shoplab-<scenario>-seed<N>-day<D>.json and .md",
     ),
     ("?", "this help"),
     ("q / Ctrl-C", "quit"),

@@ -132,7 +132,7 @@ impl App {
                 let alpha = self.scenario.experiment.alpha;
                 if let Some(record) = self.history.record(&snapshot, alpha) {
                     let srm = srm_of(&snapshot);
-                    self.log.observe(&snapshot, record, srm.as_ref());
+                    self.log.observe(&snapshot, record, srm.as_ref(), alpha);
                 }
                 self.snapshot = Some(*snapshot);
                 self.selected_arm = self.selected_arm.min(self.arm_count().saturating_sub(1));
@@ -309,15 +309,14 @@ impl App {
         };
         let day = Some(snapshot.day);
         match export::export(&self.export_dir, &self.scenario, snapshot) {
-            Ok([json, md]) => {
+            Ok([json, _]) => {
                 let where_ = json
                     .parent()
                     .and_then(|p| p.canonicalize().ok())
                     .unwrap_or_else(|| self.export_dir.clone());
                 let text = format!(
-                    "exported {} and {} to {}",
+                    "exported {} and .md to {}",
                     file_name(&json),
-                    file_name(&md),
                     where_.display()
                 );
                 self.log.push(day, LogKind::Info, text.clone());
@@ -342,4 +341,240 @@ fn srm_of(s: &Snapshot) -> Option<SrmResult> {
 fn file_name(p: &std::path::Path) -> String {
     p.file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiment::Engine;
+
+    fn tiny() -> Scenario {
+        let mut s = Scenario::load("default").unwrap();
+        s.shoppers = 400;
+        s.days = 3;
+        s
+    }
+
+    /// The snapshots of a whole tiny run, day 0 to the horizon.
+    fn days() -> Vec<Snapshot> {
+        let mut engine = Engine::new(tiny());
+        let mut out = vec![engine.snapshot()];
+        while !engine.finished() {
+            engine.step();
+            out.push(engine.snapshot());
+        }
+        out
+    }
+
+    fn feed(app: &mut App, run: u64, snapshots: &[Snapshot]) {
+        for s in snapshots {
+            app.apply(EngineEvent::Update {
+                run,
+                snapshot: Box::new(s.clone()),
+            });
+        }
+    }
+
+    fn app() -> App {
+        App::new(tiny(), Theme::MONO)
+    }
+
+    #[test]
+    fn snapshots_fill_the_history_and_the_end_is_noticed() {
+        let mut app = app();
+        feed(&mut app, 0, &days());
+        assert_eq!(app.day(), 3);
+        assert!(app.finished());
+        assert_eq!(app.history.days().len(), 3);
+        let last = app.log.entries().last().unwrap();
+        assert!(last.text.contains("horizon reached"), "{last:?}");
+    }
+
+    #[test]
+    fn pause_toggles_and_step_pauses_first() {
+        let mut app = app();
+        assert!(matches!(
+            app.update(Action::TogglePause)[..],
+            [Control::Pause(true)]
+        ));
+        assert!(app.paused);
+        assert!(matches!(app.update(Action::Step)[..], [Control::Step]));
+        assert!(matches!(
+            app.update(Action::TogglePause)[..],
+            [Control::Pause(false)]
+        ));
+        assert!(matches!(
+            app.update(Action::Step)[..],
+            [Control::Pause(true), Control::Step]
+        ));
+    }
+
+    #[test]
+    fn a_finished_run_ignores_pause_and_step_but_says_why() {
+        let mut app = app();
+        feed(&mut app, 0, &days());
+        assert!(app.update(Action::TogglePause).is_empty());
+        assert!(app.update(Action::Step).is_empty());
+        assert!(app.status.as_deref().unwrap().contains("finished"));
+    }
+
+    #[test]
+    fn speed_goes_up_and_down_and_tells_the_engine() {
+        let mut app = app();
+        let before = app.speed;
+        let sent = app.update(Action::Faster);
+        assert!(matches!(sent[..], [Control::Speed(s)] if s == before.faster()));
+        app.update(Action::Slower);
+        assert_eq!(app.speed, before);
+        for _ in 0..20 {
+            app.update(Action::Faster);
+        }
+        assert_eq!(app.speed, Speed::FLAT_OUT);
+        assert!(app.status.as_deref().unwrap().contains("flat out"));
+    }
+
+    #[test]
+    fn restart_and_new_seed_start_a_new_tagged_run_and_ignore_the_old_one() {
+        let mut app = app();
+        let snapshots = days();
+        feed(&mut app, 0, &snapshots);
+        let sent = app.update(Action::Restart);
+        let [Control::Restart { run, scenario }] = &sent[..] else {
+            panic!("{sent:?}")
+        };
+        assert_eq!((*run, scenario.seed), (1, 42));
+        assert!(app.snapshot.is_none() && app.history.days().is_empty());
+        // A late snapshot of run 0 must not come back.
+        feed(&mut app, 0, &snapshots[3..]);
+        assert!(app.snapshot.is_none());
+        feed(&mut app, 1, &snapshots[..2]);
+        assert_eq!(app.day(), 1);
+
+        let sent = app.update(Action::NewSeed);
+        let [Control::Restart { run, scenario }] = &sent[..] else {
+            panic!("{sent:?}")
+        };
+        assert_eq!((*run, scenario.seed, app.scenario.seed), (2, 43, 43));
+        assert!(!app.paused);
+    }
+
+    #[test]
+    fn views_switch_by_tab_and_number() {
+        let mut app = app();
+        app.update(Action::NextView);
+        assert_eq!(app.view, View::Charts);
+        app.update(Action::PrevView);
+        app.update(Action::PrevView);
+        assert_eq!(app.view, View::Log);
+        app.update(Action::Show(View::Funnel));
+        assert_eq!(app.view, View::Funnel);
+    }
+
+    #[test]
+    fn arrows_select_arms_and_chart_metrics() {
+        let mut app = app();
+        feed(&mut app, 0, &days()[..1]);
+        assert_eq!(app.selected_arm, 1, "starts on the first treatment");
+        app.update(Action::Right);
+        assert_eq!(app.selected_arm, 0, "wraps around");
+        app.update(Action::Up);
+        assert_eq!(app.selected_arm, 1);
+        app.view = View::Charts;
+        app.update(Action::Right);
+        assert_eq!(app.chart_kpi, 1);
+        app.update(Action::Left);
+        app.update(Action::Left);
+        assert_eq!(app.chart_kpi, Kpi::CHARTED.len() - 1);
+        assert_eq!(app.selected_arm, 1, "←/→ in Charts leave the arm alone");
+    }
+
+    #[test]
+    fn help_overlay_swallows_commands_until_closed() {
+        let mut app = app();
+        app.update(Action::ToggleHelp);
+        assert_eq!(app.mode(), Mode::Help);
+        assert!(app.update(Action::Restart).is_empty());
+        assert_eq!(app.run, 0);
+        app.update(Action::Close);
+        assert_eq!(app.mode(), Mode::Normal);
+        app.update(Action::ToggleHelp);
+        app.update(Action::ToggleHelp);
+        assert_eq!(app.mode(), Mode::Normal);
+        app.update(Action::Quit);
+        assert!(app.quit);
+    }
+
+    #[test]
+    fn picker_loads_a_good_scenario_and_refuses_a_broken_one() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a-broken.toml"), "shoppers = 0\n").unwrap();
+        std::fs::write(
+            dir.path().join("b-good.toml"),
+            "name = \"good\"\nshoppers = 100\ndays = 2\n[[arms]]\nname = \"only\"\n",
+        )
+        .unwrap();
+        let mut app = app();
+        app.scenario_dir = dir.path().into();
+        app.update(Action::OpenPicker);
+        assert_eq!(app.mode(), Mode::Picker);
+        let Some(Overlay::Picker(p)) = &app.overlay else {
+            unreachable!()
+        };
+        let builtins = crate::scenario::BUILT_INS.len();
+        assert_eq!(p.entries.len(), builtins + 2);
+        assert!(p.entries[builtins].loaded.is_err());
+        for _ in 0..builtins {
+            app.update(Action::Down);
+        }
+        assert!(app.update(Action::Confirm).is_empty(), "broken: no restart");
+        assert_eq!(app.mode(), Mode::Picker);
+        app.update(Action::Down);
+        let sent = app.update(Action::Confirm);
+        assert!(
+            matches!(&sent[..], [Control::Restart { run: 1, scenario }] if scenario.name == "good")
+        );
+        assert_eq!(app.mode(), Mode::Normal);
+        assert_eq!(app.scenario.name, "good");
+        assert_eq!(app.selected_arm, 0, "one arm: the control is selected");
+    }
+
+    #[test]
+    fn export_writes_json_and_markdown_with_deterministic_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = app();
+        app.export_dir = dir.path().into();
+        app.update(Action::Export);
+        assert!(app.status.as_deref().unwrap().contains("nothing to export"));
+        feed(&mut app, 0, &days());
+        app.update(Action::Export);
+        let json = dir.path().join("shoplab-default-seed42-day3.json");
+        let md = dir.path().join("shoplab-default-seed42-day3.md");
+        let parsed: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        assert_eq!(parsed["arms"].as_array().unwrap().len(), 2);
+        assert!(std::fs::read_to_string(&md)
+            .unwrap()
+            .starts_with("# shoplab"));
+        let status = app.status.clone().unwrap();
+        assert!(
+            status.contains("shoplab-default-seed42-day3.json"),
+            "{status}"
+        );
+        assert!(app.log.entries().last().unwrap().text.contains("exported"));
+        // Only the two files: no temporary left behind.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn a_failed_export_is_reported_not_fatal() {
+        let mut app = app();
+        app.export_dir = "/nonexistent/shoplab-export".into();
+        feed(&mut app, 0, &days());
+        app.update(Action::Export);
+        assert!(app.status.as_deref().unwrap().starts_with("export failed"));
+        assert_eq!(
+            app.log.entries().last().unwrap().kind,
+            crate::tui::log::LogKind::Warn
+        );
+    }
 }

@@ -98,27 +98,42 @@ impl History {
     }
 }
 
-/// Whether an interval says an arm differs from the control.
+/// Whether an arm differs from the control at level α, by the test's p-value; the direction
+/// is the lift's sign. The p-value decides rather than the lift interval because the
+/// interval is a symmetric Wald interval of the ratio: with little data it can exclude zero
+/// while the test of the difference does not reject, and a log saying "significant,
+/// p=0.19" would teach the wrong thing. The interval decides only when there is no p-value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Significance {
-    /// The interval lies above zero.
+    /// Significantly above the control.
     Better,
-    /// The interval lies below zero.
+    /// Significantly below the control.
     Worse,
-    /// The interval contains zero.
+    /// Not significant.
     Unclear,
-    /// No interval yet (too little data).
+    /// No test yet (too little data).
     Unknown,
 }
 
 impl Significance {
-    /// Reads a comparison.
-    pub fn of(c: Option<&MetricComparison>) -> Self {
-        match c.and_then(|c| c.ci_low.zip(c.ci_high)) {
-            Some((lo, _)) if lo > 0.0 => Significance::Better,
-            Some((_, hi)) if hi < 0.0 => Significance::Worse,
-            Some(_) => Significance::Unclear,
-            None => Significance::Unknown,
+    /// Reads a comparison at level `alpha`.
+    pub fn of(c: Option<&MetricComparison>, alpha: f64) -> Self {
+        let Some(c) = c else {
+            return Significance::Unknown;
+        };
+        let direction = |up: bool| {
+            if up {
+                Significance::Better
+            } else {
+                Significance::Worse
+            }
+        };
+        match (c.p_value, c.lift, c.ci_low.zip(c.ci_high)) {
+            (Some(p), Some(lift), _) if p < alpha => direction(lift > 0.0),
+            (Some(_), _, _) => Significance::Unclear,
+            (None, _, Some((lo, hi))) if lo > 0.0 || hi < 0.0 => direction(lo > 0.0),
+            (None, _, Some(_)) => Significance::Unclear,
+            (None, _, None) => Significance::Unknown,
         }
     }
 
@@ -135,5 +150,32 @@ impl Significance {
             Significance::Unclear => "n.s.",
             Significance::Unknown => "",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmp(lift: f64, lo: f64, hi: f64, p: Option<f64>) -> MetricComparison {
+        MetricComparison {
+            lift: Some(lift),
+            ci_low: Some(lo),
+            ci_high: Some(hi),
+            p_value: p,
+            true_lift: None,
+        }
+    }
+
+    #[test]
+    fn the_test_decides_and_the_interval_only_without_one() {
+        let of = |c: MetricComparison| Significance::of(Some(&c), 0.05);
+        assert_eq!(of(cmp(0.2, 0.1, 0.3, Some(0.01))), Significance::Better);
+        assert_eq!(of(cmp(-0.2, -0.3, -0.1, Some(0.01))), Significance::Worse);
+        // A Wald interval excluding zero with p above α: not significant.
+        assert_eq!(of(cmp(-0.7, -1.3, -0.1, Some(0.19))), Significance::Unclear);
+        assert_eq!(of(cmp(0.2, 0.1, 0.3, None)), Significance::Better);
+        assert_eq!(of(cmp(0.2, -0.1, 0.3, None)), Significance::Unclear);
+        assert_eq!(Significance::of(None, 0.05), Significance::Unknown);
     }
 }

@@ -64,7 +64,13 @@ impl EventLog {
 
     /// Notices what changed with the day just recorded: milestones, arms becoming (or
     /// ceasing to be) significant on a headline KPI, a sample-ratio mismatch, the end.
-    pub fn observe(&mut self, snapshot: &Snapshot, record: &DayRecord, srm: Option<&SrmResult>) {
+    pub fn observe(
+        &mut self,
+        snapshot: &Snapshot,
+        record: &DayRecord,
+        srm: Option<&SrmResult>,
+        alpha: f64,
+    ) {
         let day = record.day;
         if milestone(day, snapshot.days) {
             self.push(
@@ -78,7 +84,7 @@ impl EventLog {
         for (i, arm) in record.arms.iter().enumerate().skip(1) {
             for (k, kpi) in Kpi::CHARTED.into_iter().enumerate() {
                 let c = arm.comparison(kpi);
-                let now = Significance::of(c);
+                let now = Significance::of(c, alpha);
                 let before = std::mem::replace(&mut self.significance[i][k], now);
                 if now.is_significant() == before.is_significant() {
                     continue;
@@ -101,10 +107,7 @@ impl EventLog {
                     ),
                     _ => (
                         LogKind::Info,
-                        format!(
-                            "{name} is no longer significant on {} (interval spans 0)",
-                            kpi.label()
-                        ),
+                        format!("{name} is no longer significant on {}", kpi.label()),
                     ),
                 };
                 self.push(Some(day), kind, text);

@@ -8,7 +8,7 @@ use crate::scenario::{Scenario, BUILT_INS};
 /// One scenario on offer.
 #[derive(Debug, Clone)]
 pub struct PickerEntry {
-    /// What the list shows: `default` or `scenarios/my-store.toml`.
+    /// What the list shows: `default` or `my-store.toml`.
     pub label: String,
     /// `built-in` or `file`.
     pub source: &'static str,
@@ -49,12 +49,14 @@ impl Picker {
                     .collect();
                 files.sort();
                 entries.extend(files.into_iter().map(|p| {
-                    let label = p.display().to_string();
                     PickerEntry {
-                        loaded: Scenario::load(&label)
+                        // The file name fits the list; the errors and the detail name the path.
+                        label: p
+                            .file_name()
+                            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+                        loaded: Scenario::load(&p.display().to_string())
                             .map(Box::new)
                             .map_err(|e| e.to_string()),
-                        label,
                         source: "file",
                     }
                 }));

@@ -126,7 +126,7 @@ fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
     ])
     .areas(area);
     let text = app.status.clone().unwrap_or_else(|| {
-        "?:help space:pause +/-:speed s:step r:restart n:seed o:open e:export q:quit".into()
+        "? help · space pause · +/- speed · s step · o open · e export · q quit".into()
     });
     Line::styled(format!(" {text}"), app.theme.status()).render(left, buf);
     buf.set_style(left, app.theme.status());

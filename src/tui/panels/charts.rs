@@ -132,11 +132,7 @@ fn lift(app: &App, snapshot: &Snapshot, kpi: Kpi, area: Rect, buf: &mut Buffer) 
     };
     let (mid, lo, hi) = (point(|c| c.lift), point(|c| c.ci_low), point(|c| c.ci_high));
     let title = Line::from(vec![
-        Span::raw(format!(
-            " {} vs control: {} lift",
-            snapshot.arms[i].name,
-            kpi.label()
-        )),
+        Span::raw(format!(" {}: {} lift", snapshot.arms[i].name, kpi.label())),
         Span::styled(
             format!(
                 ", {:.0}% CI ",

@@ -13,8 +13,8 @@ use crate::tui::app::App;
 /// Renders the help overlay over `area`.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let legend = [
-        "▲ sig / ▼ sig: the interval of the lift lies above / below 0",
-        "n.s.: the interval contains 0 · sparklines: daily values",
+        "▲ sig / ▼ sig: better / worse than control (p < α); n.s.: not significant",
+        "[lo, hi]: interval of the relative lift · sparklines: daily values",
     ];
     let height = (KEYS.len() + legend.len() + 4) as u16;
     let inner = popup(

@@ -17,6 +17,8 @@ use crate::tui::kpi::Kpi;
 
 /// Card height: border, a summary line and two lines per KPI.
 const CARD_HEIGHT: u16 = 2 + 1 + 2 * Kpi::CARDS.len() as u16;
+/// Compact card height (one line per KPI), used when full cards would not all fit.
+const COMPACT_HEIGHT: u16 = 2 + 1 + Kpi::CARDS.len() as u16;
 const CARD_MIN_WIDTH: u16 = 38;
 
 /// Renders the Overview.
@@ -25,15 +27,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         placeholder(area, buf, "building the world…", app);
         return;
     };
-    let grid = CardGrid::new(
-        area,
-        snapshot.arms.len(),
-        app.selected_arm,
-        CARD_MIN_WIDTH,
-        CARD_HEIGHT,
-    );
+    let n = snapshot.arms.len();
+    let mut grid = CardGrid::new(area, n, app.selected_arm, CARD_MIN_WIDTH, CARD_HEIGHT);
+    let compact = grid.paged;
+    if compact {
+        grid = CardGrid::new(area, n, app.selected_arm, CARD_MIN_WIDTH, COMPACT_HEIGHT);
+    }
     for &(i, rect) in &grid.cards {
-        card(app, snapshot, i, rect, buf);
+        card(app, snapshot, i, rect, compact, buf);
     }
     let rest = grid.rest(area);
     if grid.paged && rest.height > 0 {
@@ -52,7 +53,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
-fn card(app: &App, snapshot: &Snapshot, i: usize, area: Rect, buf: &mut Buffer) {
+fn card(app: &App, snapshot: &Snapshot, i: usize, area: Rect, compact: bool, buf: &mut Buffer) {
     let arm = &snapshot.arms[i];
     let role = if i == 0 { "control" } else { "treatment" };
     let title = Line::from(vec![
@@ -73,18 +74,17 @@ fn card(app: &App, snapshot: &Snapshot, i: usize, area: Rect, buf: &mut Buffer) 
         format::count_u(arm.counts.visits),
         format::count_u(arm.counts.orders),
     );
-    // The longest summary that fits the card.
-    let summary = [
-        format!("{shoppers} shoppers · {visits} visits · {orders} orders"),
-        format!("{shoppers} shoppers {visits} visits {orders} orders"),
-        format!("{visits} visits · {orders} orders"),
-    ]
-    .into_iter()
-    .find(|t| t.chars().count() <= usize::from(inner.width))
-    .unwrap_or_default();
-    let mut lines = vec![Line::styled(summary, app.theme.dim())];
+    // Least important last, so a narrow card clips the shopper count (also in Experiment).
+    let mut lines = vec![Line::styled(
+        format!("{visits} visits · {orders} orders · {shoppers} shoppers"),
+        app.theme.dim(),
+    )];
     for kpi in Kpi::CARDS {
-        lines.extend(kpi_lines(app, snapshot, i, kpi, inner.width));
+        if compact {
+            lines.push(compact_line(app, snapshot, i, kpi));
+        } else {
+            lines.extend(kpi_lines(app, snapshot, i, kpi, inner.width));
+        }
     }
     Paragraph::new(lines).render(inner, buf);
 }
@@ -125,7 +125,7 @@ fn kpi_lines(app: &App, snapshot: &Snapshot, i: usize, kpi: Kpi, width: u16) -> 
         .history
         .last()
         .and_then(|d| d.arms.get(i)?.comparison(kpi));
-    let sig = Significance::of(c);
+    let sig = Significance::of(c, app.scenario.experiment.alpha);
     let text = match c {
         Some(c) => {
             let mut t = format!("  {}", c.lift.map_or("n/a".into(), format::signed_percent));
@@ -152,6 +152,55 @@ fn kpi_lines(app: &App, snapshot: &Snapshot, i: usize, kpi: Kpi, width: u16) -> 
             Span::styled(sig.mark(), style),
         ]),
     ]
+}
+
+/// One line per KPI: value, lift, interval and a one-glyph mark; no p-value, no sparkline.
+fn compact_line(app: &App, snapshot: &Snapshot, i: usize, kpi: Kpi) -> Line<'static> {
+    let arm = &snapshot.arms[i];
+    let label = match kpi {
+        Kpi::Conversion => "Conv",
+        other => other.label(),
+    };
+    let Some(value) = kpi.value(&arm.metrics) else {
+        let why = if i == 0 {
+            ""
+        } else if app.scenario.costs.arms.contains_key(&arm.name) {
+            " not computed yet"
+        } else {
+            " needs [costs]"
+        };
+        return Line::from(vec![
+            Span::raw(format!("{label:<4} {:>8}", "n/a")),
+            Span::styled(why, app.theme.dim()),
+        ]);
+    };
+    let head = format!(
+        "{label:<4} {:>8} ",
+        kpi.show(value, &app.scenario.business.currency)
+    );
+    if i == 0 {
+        return Line::from(vec![
+            Span::raw(head),
+            Span::styled("control", app.theme.dim()),
+        ]);
+    }
+    let c = app
+        .history
+        .last()
+        .and_then(|d| d.arms.get(i)?.comparison(kpi));
+    let sig = Significance::of(c, app.scenario.experiment.alpha);
+    let mut text = c
+        .and_then(|c| c.lift)
+        .map_or("…".into(), format::signed_percent);
+    if let Some((lo, hi)) = c.and_then(|c| c.ci_low.zip(c.ci_high)) {
+        text += &format!(" {}", format::interval(lo, hi));
+    }
+    let (mark, style) = match sig {
+        Significance::Better => (" ▲", app.theme.good()),
+        Significance::Worse => (" ▼", app.theme.bad()),
+        _ => ("", Style::new()),
+    };
+    Line::from(vec![Span::raw(head), Span::styled(text + mark, style)])
 }
 
 /// ROI is not computed by the engine yet: say what it will need rather than show a number.
@@ -198,12 +247,12 @@ fn secondary(app: &App, snapshot: &Snapshot, area: Rect, buf: &mut Buffer) {
     Table::new(
         rows,
         [
-            Constraint::Min(14),
+            Constraint::Length(16),
             Constraint::Length(11),
             Constraint::Length(12),
             Constraint::Length(12),
             Constraint::Length(10),
-            Constraint::Length(8),
+            Constraint::Min(8),
         ],
     )
     .header(header)

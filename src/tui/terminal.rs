@@ -4,6 +4,7 @@
 
 use std::io::{self, Stdout, Write};
 use std::panic;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::cursor::Show;
 use crossterm::execute;
@@ -19,10 +20,16 @@ pub struct Guard {
     pub terminal: Terminal<CrosstermBackend<Stdout>>,
 }
 
+/// Whether the terminal is in dashboard mode, so that it is restored exactly once: leaving
+/// the alternate screen a second time makes the terminal jump back to the cursor position
+/// saved on entry, and the shell would then overwrite the panic message just printed.
+static ENTERED: AtomicBool = AtomicBool::new(false);
+
 /// Installs the panic hook, then enters raw mode and the alternate screen.
 pub fn enter() -> io::Result<Guard> {
     install_panic_hook();
     enable_raw_mode()?;
+    ENTERED.store(true, Ordering::SeqCst);
     let mut stdout = io::stdout();
     if let Err(e) = execute!(stdout, EnterAlternateScreen) {
         restore();
@@ -43,12 +50,14 @@ impl Drop for Guard {
     }
 }
 
-/// Leaves the alternate screen and raw mode and shows the cursor. Safe to call twice and
-/// when the terminal was never entered; errors are ignored, as there is nowhere to report
-/// them while restoring.
+/// Leaves the alternate screen and raw mode and shows the cursor, once: later calls, and
+/// calls when the terminal was never entered, do nothing. Errors are ignored, as there is
+/// nowhere to report them while restoring.
 pub fn restore() {
-    let _ = disable_raw_mode();
-    let _ = write_restore(&mut io::stdout());
+    if ENTERED.swap(false, Ordering::SeqCst) {
+        let _ = disable_raw_mode();
+        let _ = write_restore(&mut io::stdout());
+    }
 }
 
 /// The escape sequences that undo the dashboard, written to `out`.

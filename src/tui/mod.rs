@@ -2,8 +2,9 @@
 //!
 //! The engine runs on its own thread ([`engine_thread`]) and pushes a snapshot after every
 //! simulated day; the loop here drains those snapshots into the [`App`] state, turns keys
-//! into [`Action`]s, sends the resulting [`Control`] messages back, and redraws whenever
-//! something changed, at most [`MAX_FPS`] times a second. It never waits on the engine.
+//! into [`Action`]s, sends the resulting [`Control`] messages back, and redraws up to
+//! [`MAX_FPS`] times a second while the simulation runs (only on change when paused or
+//! finished). It never waits on the engine.
 //!
 //! Nothing outside this module knows about ratatui or crossterm: the simulation core stays a
 //! library that the headless reports and this dashboard both consume.
@@ -96,8 +97,12 @@ fn event_loop(
                 app.day()
             );
         }
-        let drew = dirty;
-        if dirty {
+        // While days are being simulated, draw every frame: the screen stays smooth even when
+        // a heavy day takes longer than a frame, and the rate shows the UI is never starved.
+        // Paused or finished, draw only on change, so an idle dashboard costs nothing.
+        let live = !app.paused && !app.finished();
+        let drew = dirty || live;
+        if drew {
             guard.terminal.draw(|f| f.render_widget(&*app, f.area()))?;
             dirty = false;
         }

@@ -74,11 +74,14 @@ fn card(app: &App, snapshot: &Snapshot, i: usize, area: Rect, compact: bool, buf
         format::count_u(arm.counts.visits),
         format::count_u(arm.counts.orders),
     );
-    // Least important last, so a narrow card clips the shopper count (also in Experiment).
-    let mut lines = vec![Line::styled(
-        format!("{visits} visits · {orders} orders · {shoppers} shoppers"),
-        app.theme.dim(),
-    )];
+    // The shopper count goes first when room is short (Experiment shows it too).
+    let full = format!("{visits} visits · {orders} orders · {shoppers} shoppers");
+    let summary = if full.chars().count() <= usize::from(inner.width) {
+        full
+    } else {
+        format!("{visits} visits · {orders} orders")
+    };
+    let mut lines = vec![Line::styled(summary, app.theme.dim())];
     for kpi in Kpi::CARDS {
         if compact {
             lines.push(compact_line(app, snapshot, i, kpi));

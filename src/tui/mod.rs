@@ -91,6 +91,11 @@ fn event_loop(
             app.apply(event);
             dirty = true;
         }
+        // Only a panic hook restores the terminal while the loop runs: the engine thread
+        // panicked and is still unwinding. Drawing now would scribble over its message.
+        if !terminal::is_active() {
+            return Err(engine_thread::EngineGone.into());
+        }
         if test_panic_day.is_some_and(|d| app.day() >= d) {
             panic!(
                 "SHOPLAB_TUI_TEST_PANIC: deliberate panic at day {}",

@@ -50,6 +50,11 @@ impl Drop for Guard {
     }
 }
 
+/// Whether the terminal is in dashboard mode (entered and not yet restored).
+pub fn is_active() -> bool {
+    ENTERED.load(Ordering::SeqCst)
+}
+
 /// Leaves the alternate screen and raw mode and shows the cursor, once: later calls, and
 /// calls when the terminal was never entered, do nothing. Errors are ignored, as there is
 /// nowhere to report them while restoring.

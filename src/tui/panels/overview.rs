@@ -138,6 +138,10 @@ fn kpi_lines(app: &App, snapshot: &Snapshot, i: usize, kpi: Kpi, width: u16) -> 
             if let Some(p) = c.p_value {
                 t += &format!(" {}", format::p_value(p));
             }
+            // The effect the simulator knows to be true, once the engine computes it.
+            if let Some(truth) = c.true_lift {
+                t += &format!(" true {}", format::signed_percent(truth));
+            }
             t
         }
         None => "  lift: waiting for data".into(),

@@ -17,7 +17,11 @@ bin=$(realpath "${1:-target/debug/shoplab}")
 sock="shoplab-tui-test-$$"
 work=$(mktemp -d)
 t() { tmux -L "$sock" "$@"; }
-cleanup() { t kill-server 2>/dev/null || true; rm -rf "$work"; }
+# The shell may still be writing as the server dies: retry the removal once.
+cleanup() {
+  t kill-server 2>/dev/null || true
+  rm -rf "$work" 2>/dev/null || { sleep 0.3; rm -rf "$work" || true; }
+}
 trap cleanup EXIT
 
 fail() {
@@ -49,7 +53,7 @@ shell_is_usable() {
 }
 
 # A shell in a fixed-size window, with nothing from the user's profile.
-t new-session -d -s lab -x 80 -y 24 -c "$work" "env -i PATH=$PATH HOME=$work TERM=xterm-256color PS1='$ ' bash --norc --noprofile"
+t new-session -d -s lab -x 80 -y 24 -c "$work" "env -i PATH=$PATH HOME=$work HISTFILE=/dev/null TERM=xterm-256color PS1='$ ' bash --norc --noprofile"
 t set-option -t lab -g window-size manual >/dev/null 2>&1 || true
 wait_for '^\$' "no prompt"
 

@@ -15,7 +15,7 @@ use shoplab::Engine;
 #[derive(Debug, Parser)]
 #[command(name = "shoplab", version, about, long_about = None)]
 pub struct Cli {
-    /// What to do; without a command, runs the built-in `default` scenario and prints a table.
+    /// What to do; without a command, opens the dashboard on the built-in `default` scenario.
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -23,6 +23,12 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Open the live dashboard on a scenario (default: the built-in `default`).
+    Tui {
+        /// A TOML file or the name of a built-in scenario.
+        #[arg(default_value = "default")]
+        scenario: String,
+    },
     /// Run a scenario headless and print its results.
     Run(RunArgs),
     /// Check a scenario file and report every problem.
@@ -285,6 +291,16 @@ fn write_plots(report: &Report, dir: &Path) -> Result<Vec<(String, String)>, Fai
         written.push((chart.title.clone(), path.display().to_string()));
     }
     Ok(written)
+}
+
+/// Runs `shoplab tui`: the scenario is checked before the terminal is touched, so a bad one
+/// exits 2 with its message on a normal screen.
+pub fn tui(scenario: &str) -> Result<(), Failure> {
+    let scenario = Scenario::load(scenario).map_err(|e| Failure::BadInput(e.to_string()))?;
+    shoplab::tui::run(scenario).map_err(|e| match e {
+        shoplab::tui::TuiError::NotATerminal => Failure::BadInput(e.to_string()),
+        _ => Failure::Other(e.to_string()),
+    })
 }
 
 /// Runs `shoplab validate`.

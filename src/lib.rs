@@ -26,6 +26,7 @@ pub mod roi;
 pub mod scenario;
 pub mod stats;
 pub mod strategy;
+pub mod tui;
 pub mod world;
 
 pub use experiment::{Engine, Snapshot};

@@ -8,23 +8,13 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command, Failure, FormatArg, RunArgs};
+use cli::{Cli, Command, Failure};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        None => cli::run(&RunArgs {
-            scenario: "default".into(),
-            seed: None,
-            shoppers: None,
-            days: None,
-            threads: None,
-            true_effect: None,
-            cuped_days: None,
-            format: FormatArg::Table,
-            out: None,
-            plots: None,
-        }),
+        None => cli::tui("default"),
+        Some(Command::Tui { scenario }) => cli::tui(&scenario),
         Some(Command::Run(args)) => cli::run(&args),
         Some(Command::Validate { scenario }) => cli::validate(&scenario),
         Some(Command::Scenarios) => cli::scenarios(),

@@ -1,0 +1,180 @@
+//! What the dashboard remembers of a run: the metrics and the comparison with the control
+//! after every day. Snapshots carry per-day counts but shopper moments only for "now", so
+//! the day-by-day intervals and p-values exist only if they are computed as days arrive.
+
+use std::collections::BTreeMap;
+
+use crate::experiment::analysis::{compare_all, MetricComparison};
+use crate::experiment::Snapshot;
+use crate::metrics::Metrics;
+
+use super::kpi::Kpi;
+
+/// One arm after one day.
+#[derive(Debug, Clone)]
+pub struct ArmDay {
+    /// Metrics so far.
+    pub metrics: Metrics,
+    /// Comparison with the control so far; `None` for the control.
+    pub vs_control: Option<BTreeMap<&'static str, MetricComparison>>,
+}
+
+impl ArmDay {
+    /// The comparison of one KPI with the control, if there is one.
+    pub fn comparison(&self, kpi: Kpi) -> Option<&MetricComparison> {
+        self.vs_control.as_ref()?.get(kpi.metric()?)
+    }
+}
+
+/// Every arm after one day.
+#[derive(Debug, Clone)]
+pub struct DayRecord {
+    /// Days simulated (1 after the first day).
+    pub day: u32,
+    /// Arms, control first.
+    pub arms: Vec<ArmDay>,
+}
+
+/// The days of the current run so far.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    days: Vec<DayRecord>,
+}
+
+impl History {
+    /// Forgets everything (a restart).
+    pub fn clear(&mut self) {
+        self.days.clear();
+    }
+
+    /// Records a snapshot; day 0 (nothing simulated) and repeats are skipped. Returns the new
+    /// record, if any.
+    pub fn record(&mut self, snapshot: &Snapshot, alpha: f64) -> Option<&DayRecord> {
+        let last = self.days.last().map_or(0, |d| d.day);
+        if snapshot.day == 0 || snapshot.day <= last {
+            return None;
+        }
+        let arms = snapshot
+            .arms
+            .iter()
+            .zip(compare_all(snapshot, alpha))
+            .map(|(arm, vs_control)| ArmDay {
+                metrics: arm.metrics,
+                vs_control,
+            })
+            .collect();
+        self.days.push(DayRecord {
+            day: snapshot.day,
+            arms,
+        });
+        self.days.last()
+    }
+
+    /// Every recorded day, in order.
+    pub fn days(&self) -> &[DayRecord] {
+        &self.days
+    }
+
+    /// The latest record.
+    pub fn last(&self) -> Option<&DayRecord> {
+        self.days.last()
+    }
+
+    /// (day, cumulative value) of one KPI of one arm.
+    pub fn path(&self, arm: usize, kpi: Kpi) -> Vec<(f64, f64)> {
+        self.days
+            .iter()
+            .filter_map(|d| Some((f64::from(d.day), kpi.value(&d.arms.get(arm)?.metrics)?)))
+            .collect()
+    }
+
+    /// (day, comparison with the control) of one KPI of one arm.
+    pub fn comparisons(&self, arm: usize, kpi: Kpi) -> Vec<(f64, MetricComparison)> {
+        self.days
+            .iter()
+            .filter_map(|d| Some((f64::from(d.day), *d.arms.get(arm)?.comparison(kpi)?)))
+            .collect()
+    }
+}
+
+/// Whether an arm differs from the control at level α, by the test's p-value; the direction
+/// is the lift's sign. The p-value decides rather than the lift interval because the
+/// interval is a symmetric Wald interval of the ratio: with little data it can exclude zero
+/// while the test of the difference does not reject, and a log saying "significant,
+/// p=0.19" would teach the wrong thing. The interval decides only when there is no p-value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Significance {
+    /// Significantly above the control.
+    Better,
+    /// Significantly below the control.
+    Worse,
+    /// Not significant.
+    Unclear,
+    /// No test yet (too little data).
+    Unknown,
+}
+
+impl Significance {
+    /// Reads a comparison at level `alpha`.
+    pub fn of(c: Option<&MetricComparison>, alpha: f64) -> Self {
+        let Some(c) = c else {
+            return Significance::Unknown;
+        };
+        let direction = |up: bool| {
+            if up {
+                Significance::Better
+            } else {
+                Significance::Worse
+            }
+        };
+        match (c.p_value, c.lift, c.ci_low.zip(c.ci_high)) {
+            (Some(p), Some(lift), _) if p < alpha => direction(lift > 0.0),
+            (Some(_), _, _) => Significance::Unclear,
+            (None, _, Some((lo, hi))) if lo > 0.0 || hi < 0.0 => direction(lo > 0.0),
+            (None, _, Some(_)) => Significance::Unclear,
+            (None, _, None) => Significance::Unknown,
+        }
+    }
+
+    /// Whether the interval excludes zero.
+    pub fn is_significant(self) -> bool {
+        matches!(self, Significance::Better | Significance::Worse)
+    }
+
+    /// The mark beside a lift: `▲ sig`, `▼ sig`, `n.s.`, or nothing.
+    pub fn mark(self) -> &'static str {
+        match self {
+            Significance::Better => "▲ sig",
+            Significance::Worse => "▼ sig",
+            Significance::Unclear => "n.s.",
+            Significance::Unknown => "",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmp(lift: f64, lo: f64, hi: f64, p: Option<f64>) -> MetricComparison {
+        MetricComparison {
+            lift: Some(lift),
+            ci_low: Some(lo),
+            ci_high: Some(hi),
+            p_value: p,
+            ..MetricComparison::default()
+        }
+    }
+
+    #[test]
+    fn the_test_decides_and_the_interval_only_without_one() {
+        let of = |c: MetricComparison| Significance::of(Some(&c), 0.05);
+        assert_eq!(of(cmp(0.2, 0.1, 0.3, Some(0.01))), Significance::Better);
+        assert_eq!(of(cmp(-0.2, -0.3, -0.1, Some(0.01))), Significance::Worse);
+        // A Wald interval excluding zero with p above α: not significant.
+        assert_eq!(of(cmp(-0.7, -1.3, -0.1, Some(0.19))), Significance::Unclear);
+        assert_eq!(of(cmp(0.2, 0.1, 0.3, None)), Significance::Better);
+        assert_eq!(of(cmp(0.2, -0.1, 0.3, None)), Significance::Unclear);
+        assert_eq!(Significance::of(None, 0.05), Significance::Unknown);
+    }
+}

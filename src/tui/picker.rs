@@ -1,0 +1,89 @@
+//! `o`: the scenario picker's state. Every entry is loaded (parsed and checked) when the
+//! picker opens, so a broken file shows its problems in the popup before anyone picks it.
+
+use std::path::Path;
+
+use crate::scenario::{Scenario, BUILT_INS};
+
+/// One scenario on offer.
+#[derive(Debug, Clone)]
+pub struct PickerEntry {
+    /// What the list shows: `default` or `my-store.toml`.
+    pub label: String,
+    /// `built-in` or `file`.
+    pub source: &'static str,
+    /// The checked scenario, or why it cannot be used.
+    pub loaded: Result<Box<Scenario>, String>,
+}
+
+/// The open picker.
+#[derive(Debug, Clone)]
+pub struct Picker {
+    /// Built-ins first, then files by name.
+    pub entries: Vec<PickerEntry>,
+    /// Highlighted entry.
+    pub selected: usize,
+    /// Why the folder could not be listed, if it could not.
+    pub folder_note: Option<String>,
+}
+
+impl Picker {
+    /// Lists the built-ins and the `*.toml` files in `dir`, highlighting `current` if found.
+    pub fn open(dir: &Path, current: &str) -> Picker {
+        let mut entries: Vec<PickerEntry> = BUILT_INS
+            .iter()
+            .map(|(name, _)| PickerEntry {
+                label: (*name).into(),
+                source: "built-in",
+                loaded: Scenario::load(name)
+                    .map(Box::new)
+                    .map_err(|e| e.to_string()),
+            })
+            .collect();
+        let mut folder_note = None;
+        match std::fs::read_dir(dir) {
+            Ok(read) => {
+                let mut files: Vec<_> = read
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+                    .collect();
+                files.sort();
+                entries.extend(files.into_iter().map(|p| {
+                    PickerEntry {
+                        // The file name fits the list; the errors and the detail name the path.
+                        label: p
+                            .file_name()
+                            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+                        loaded: Scenario::load(&p.display().to_string())
+                            .map(Box::new)
+                            .map_err(|e| e.to_string()),
+                        source: "file",
+                    }
+                }));
+            }
+            Err(e) => folder_note = Some(format!("{}: {e}", dir.display())),
+        }
+        let selected = entries
+            .iter()
+            .position(|e| e.source == "built-in" && e.label == current)
+            .unwrap_or(0);
+        Picker {
+            entries,
+            selected,
+            folder_note,
+        }
+    }
+
+    /// Moves the highlight by `delta`, wrapping around.
+    pub fn move_by(&mut self, delta: isize) {
+        let n = self.entries.len() as isize;
+        if n > 0 {
+            self.selected = (self.selected as isize + delta).rem_euclid(n) as usize;
+        }
+    }
+
+    /// The highlighted entry.
+    pub fn current(&self) -> Option<&PickerEntry> {
+        self.entries.get(self.selected)
+    }
+}

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Drives the real dashboard in tmux, as a person would, and checks the shell is usable after.
+#
+#   tests/tui_tmux.sh [PATH-TO-SHOPLAB]     (default: target/debug/shoplab)
+#
+# TUI_TMUX_PANIC=1|0 forces the panic check on or off; by default it runs for a binary in a
+# `debug` folder, as only debug builds have the test panic.
+# Checks: the dashboard opens at 80x24 and the day counter moves; `?` lists the keys; a
+# resize below 80x24 asks for room and a resize to 200x50 draws again; `q` leaves the
+# alternate screen, raw mode and a visible cursor behind it and the shell answers; a bad
+# scenario exits 2 before touching the terminal; and, with a debug binary, a panic
+# (SHOPLAB_TUI_TEST_PANIC) restores the terminal before the panic message is printed.
+# Uses its own tmux server socket, so it never touches other tmux sessions.
+set -euo pipefail
+
+bin=$(realpath "${1:-target/debug/shoplab}")
+sock="shoplab-tui-test-$$"
+work=$(mktemp -d)
+t() { tmux -L "$sock" "$@"; }
+# The shell may still be writing as the server dies: retry the removal once.
+cleanup() {
+  t kill-server 2>/dev/null || true
+  rm -rf "$work" 2>/dev/null || { sleep 0.3; rm -rf "$work" || true; }
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  echo "--- pane ---" >&2
+  t capture-pane -p -t lab >&2 || true
+  exit 1
+}
+
+# Waits until the pane shows text matching a grep -E pattern.
+wait_for() {
+  local pattern=$1 what=$2
+  for _ in $(seq 1 200); do
+    if t capture-pane -p -t lab | grep -qE -- "$pattern"; then return 0; fi
+    sleep 0.1
+  done
+  fail "$what (waited for /$pattern/)"
+}
+
+# The terminal is back to normal: main screen, cooked mode with echo, cursor shown, and a
+# command typed at the prompt runs.
+shell_is_usable() {
+  local when=$1
+  [ "$(t display -p -t lab '#{alternate_on}')" = 0 ] || fail "$when: still in the alternate screen"
+  [ "$(t display -p -t lab '#{cursor_flag}')" = 1 ] || fail "$when: cursor hidden"
+  t send-keys -t lab "clear; stty -a | grep -oE -- '(^| )-?icanon' | tr -d ' '; echo ok-\$((6*7))" Enter
+  wait_for '^ok-42' "$when: the shell does not answer"
+  t capture-pane -p -t lab | grep -qx 'icanon' || fail "$when: terminal left in raw mode"
+}
+
+# A shell in a fixed-size window, with nothing from the user's profile.
+t new-session -d -s lab -x 80 -y 24 -c "$work" "env -i PATH=$PATH HOME=$work HISTFILE=/dev/null TERM=xterm-256color PS1='$ ' bash --norc --noprofile"
+t set-option -t lab -g window-size manual >/dev/null 2>&1 || true
+wait_for '^\$' "no prompt"
+
+echo "1. dashboard at 80x24, day counter moves"
+t send-keys -t lab "$bin" Enter
+wait_for 'Overview' "dashboard did not open"
+wait_for 'day [1-9][0-9]*/30' "day counter did not start"
+first=$(t capture-pane -p -t lab | grep -oE 'day [0-9]+/30' | head -1)
+wait_for 'Conversion +[0-9.]+%' "no conversion figure"
+wait_for 'ROI' "no ROI line"
+sleep 1
+second=$(t capture-pane -p -t lab | grep -oE 'day [0-9]+/30' | head -1)
+[ "$first" != "$second" ] || fail "day counter stuck at $first"
+echo "   $first -> $second"
+
+echo "2. ? lists the keys, Esc closes"
+t send-keys -t lab '?'
+wait_for 'Ctrl-C' "help does not list Ctrl-C"
+t send-keys -t lab Escape
+sleep 0.3
+
+echo "3. resize to 60x20 asks for room; 200x50 draws again"
+t resize-window -t lab -x 60 -y 20
+wait_for 'needs at least 80' "no too-small message"
+t resize-window -t lab -x 200 -y 50
+wait_for '1 Overview' "did not redraw after growing"
+
+echo "4. q leaves a clean shell"
+t resize-window -t lab -x 80 -y 24
+t send-keys -t lab q
+wait_for '^\$' "no prompt after q"
+shell_is_usable "after q"
+
+echo "5. a bad scenario exits 2 before touching the terminal"
+t send-keys -t lab "clear; $bin tui no-such-scenario; echo status=\$?" Enter
+wait_for 'status=2' "bad scenario did not exit 2"
+t capture-pane -p -t lab | grep -q 'no-such-scenario: no such file' || fail "no message"
+shell_is_usable "after a bad scenario"
+
+echo "6. a panic restores the terminal before printing"
+case "$bin" in */debug/*) default_panic=1 ;; *) default_panic=0 ;; esac
+if [ "${TUI_TMUX_PANIC:-$default_panic}" = 1 ]; then
+  t send-keys -t lab "clear; SHOPLAB_TUI_TEST_PANIC=2 $bin; echo status=\$?" Enter
+  wait_for 'status=101' "the panic did not end the program with status 101"
+  # The whole message, on the main screen, before the shell's next output.
+  t capture-pane -p -t lab | tr '\n' '~' |
+    grep -qE "~thread 'main'[^~]* panicked at [^~]*~[^~]*deliberate panic at day 2~.*status=101" ||
+    fail "panic message missing, cut or overwritten"
+  shell_is_usable "after a panic"
+else
+  echo "   skipped: a release binary has no test panic"
+fi
+
+echo "all tmux checks passed"

@@ -66,6 +66,8 @@ counts! {
     unsubscribes: u64,
     /// Cost of messages sent.
     message_cost: f64,
+    /// Offers delivered: retention offers in an opened message, promo codes shown on site.
+    offers_delivered: u64,
     /// Offers redeemed in an order.
     offers_redeemed: u64,
     /// Shoppers who lapsed (ground truth; the shop does not see this).

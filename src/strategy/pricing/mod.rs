@@ -6,7 +6,7 @@ pub use list::ListPrice;
 
 use super::registry::Entry;
 use super::Shop;
-use crate::world::{DayLog, EventMask, ProductInfo, ShopperView};
+use crate::world::{DayLog, EventMask, Offer, ProductInfo, ShopperView};
 
 /// Sets prices. A price below list is paid out of margin.
 pub trait Pricing: Send + Sync {
@@ -15,6 +15,14 @@ pub trait Pricing: Send + Sync {
 
     /// The unit price offered to `shopper` for `product` today.
     fn price(&self, shop: &Shop, shopper: &ShopperView, product: &ProductInfo) -> f64;
+
+    /// A personal discount code to show `shopper` as a visit starts (a banner, a pop-up), when
+    /// they hold no other offer. The world stores it like a delivered [`Offer`]: it lowers the
+    /// prices they see while valid and applies to their cart at the next order, once. None by
+    /// default. The discount is paid out of margin.
+    fn promo(&self, _shop: &Shop, _shopper: &ShopperView) -> Option<Offer> {
+        None
+    }
 
     /// Which events the nightly batch should carry for this strategy.
     fn observes(&self) -> EventMask {

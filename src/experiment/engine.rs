@@ -49,6 +49,7 @@ impl Engine {
             catalog: world.catalog(),
             population: scenario.shoppers,
             days: scenario.days,
+            seed: scenario.seed,
         };
         let arms = scenario
             .arms

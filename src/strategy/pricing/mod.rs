@@ -1,8 +1,16 @@
 //! Pricing and promotions: the price each shopper is offered.
 
+mod bandit;
+mod demand;
 mod list;
+mod promo;
+mod segment;
 
+pub use bandit::BanditPrice;
+pub use demand::DemandPrice;
 pub use list::ListPrice;
+pub use promo::Promo;
+pub use segment::SegmentPrice;
 
 use super::registry::Entry;
 use super::Shop;
@@ -39,4 +47,10 @@ pub trait Pricing: Send + Sync {
 }
 
 /// Every pricing strategy.
-pub static REGISTRY: &[Entry<dyn Pricing>] = &[list::ENTRY];
+pub static REGISTRY: &[Entry<dyn Pricing>] = &[
+    list::ENTRY,
+    segment::ENTRY,
+    demand::ENTRY,
+    bandit::ENTRY,
+    promo::ENTRY,
+];

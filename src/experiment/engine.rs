@@ -155,6 +155,7 @@ impl Engine {
                     moments,
                     daily: arm.daily.clone(),
                     insights,
+                    churn_model_auc: churn_model_auc(&self.world, &shop, arm),
                 }
             })
             .collect();
@@ -212,6 +213,32 @@ fn step_arm(world: &World, scenario: &Scenario, arm: &mut ArmRun, day: u32) {
     arm.strategies.learn(&shop, &log);
     arm.total.merge(&counts);
     arm.daily.push(counts);
+}
+
+/// How well the arm's retention strategy ranks its shoppers by risk, measured against who
+/// actually lapsed (ground truth the strategy never sees): the AUC over the shoppers signed up
+/// by `shop.day`. `None` when the strategy scores no risk or nobody (or everybody) lapsed.
+fn churn_model_auc(world: &World, shop: &Shop, arm: &ArmRun) -> Option<f64> {
+    let retention = &arm.strategies.retention;
+    let first = arm.ids.first()?;
+    retention.risk(shop, &world.view(*first, &arm.states[0]))?;
+    let parts: Vec<Vec<(f64, bool)>> = arm
+        .states
+        .par_chunks(CHUNK)
+        .zip(arm.ids.par_chunks(CHUNK))
+        .map(|(states, ids)| {
+            states
+                .iter()
+                .zip(ids)
+                .filter(|(_, &id)| world.population().profile(id).signup_day <= shop.day)
+                .filter_map(|(state, &id)| {
+                    let risk = retention.risk(shop, &world.view(id, state))?;
+                    Some((risk, !state.is_active()))
+                })
+                .collect()
+        })
+        .collect();
+    crate::stats::auc(&mut parts.concat())
 }
 
 fn shopper_moments(states: &[ShopperState]) -> ShopperMoments {

@@ -23,6 +23,9 @@ pub struct ArmSnapshot {
     pub daily: Vec<Counts>,
     /// What the strategies have learned, a few lines each.
     pub insights: Vec<String>,
+    /// AUC of the retention strategy's risk scores against the shoppers who actually lapsed,
+    /// where the strategy scores risk.
+    pub churn_model_auc: Option<f64>,
 }
 
 /// The whole experiment after `day` simulated days.

@@ -92,6 +92,9 @@ pub struct ArmReport {
     pub vs_control: Option<BTreeMap<&'static str, MetricComparison>>,
     /// What the strategies learned.
     pub insights: Vec<String>,
+    /// AUC of the retention strategy's risk scores against the shoppers who actually
+    /// lapsed, where it scores risk (a churn model).
+    pub churn_model_auc: Option<f64>,
     /// Per-day counts.
     pub daily: Vec<DailyRow>,
 }
@@ -167,6 +170,7 @@ fn arm_report(arm: &ArmSnapshot, control: Option<&ArmSnapshot>, alpha: f64) -> A
         metrics: arm.metrics,
         vs_control: control.map(|c| compare(c, arm, alpha)),
         insights: arm.insights.clone(),
+        churn_model_auc: arm.churn_model_auc,
         daily: arm
             .daily
             .iter()

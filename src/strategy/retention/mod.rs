@@ -1,8 +1,14 @@
 //! Retention: offers that keep shoppers or win them back.
 
+mod churn_model;
+mod loyalty;
 mod none;
+mod winback;
 
+pub use churn_model::ChurnModel;
+pub use loyalty::LoyaltyProgramme;
 pub use none::NoRetention;
+pub use winback::Winback;
 
 use super::registry::Entry;
 use super::Shop;
@@ -46,4 +52,9 @@ pub trait Retention: Send + Sync {
 }
 
 /// Every retention strategy.
-pub static REGISTRY: &[Entry<dyn Retention>] = &[none::ENTRY];
+pub static REGISTRY: &[Entry<dyn Retention>] = &[
+    none::ENTRY,
+    winback::ENTRY,
+    churn_model::ENTRY,
+    loyalty::ENTRY,
+];

@@ -44,7 +44,7 @@ counts! {
     units: u64,
     /// Revenue.
     revenue: f64,
-    /// Gross margin after discounts, before message costs.
+    /// Gross margin after discounts and loyalty points earned, before message costs.
     gross_margin: f64,
     /// Discounts given (list price minus price paid).
     discounts: f64,

@@ -270,7 +270,9 @@ pub struct Offer {
 /// `reward_points` in the balance redeems them for `reward_points × point_value` off its
 /// total. Shoppers respond to it through the ordinary price terms of the model: prices feel
 /// lower by the value the points give back, and an unredeemed balance is a stake they lose
-/// by lapsing (see the world's churn draw).
+/// by lapsing (see the world's churn draw). The margin pays for points when they are
+/// earned, at their full value, as a liability is booked; a reward redeemed later is counted
+/// as a discount but costs nothing more.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Loyalty {
     /// Points earned per unit of currency paid.

@@ -355,7 +355,8 @@ impl World {
             );
             return;
         }
-        let mut margin = -reward;
+        // A reward is a discount now, but its cost was booked when its points were earned.
+        let mut margin = 0.0;
         let mut units = 0;
         out.counts.discounts += reward;
         for line in &h.cart {
@@ -385,6 +386,16 @@ impl World {
             let product = h.cart[i].product;
             h.remember(product);
         }
+        if let Some(l) = loyalty {
+            if reward > 0.0 {
+                h.points -= l.reward_points;
+            }
+            // Points are a liability from the moment they are earned (as accounts book
+            // them), so the margin pays their full value now, not when they are redeemed.
+            let earned = total * l.points_per_dollar;
+            h.points += earned;
+            margin -= earned * l.point_value;
+        }
         out.counts.orders += 1;
         out.counts.units += units;
         out.counts.revenue += total;
@@ -393,12 +404,6 @@ impl World {
         if h.offer.take().is_some() {
             out.counts.offers_redeemed += 1;
             h.offers_redeemed += 1;
-        }
-        if let Some(l) = loyalty {
-            if reward > 0.0 {
-                h.points -= l.reward_points;
-            }
-            h.points += total * l.points_per_dollar;
         }
         h.orders += 1;
         h.revenue += total;

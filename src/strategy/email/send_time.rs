@@ -1,5 +1,7 @@
 //! `send-time`: each shopper's messages at the hour they are most likely to read them.
 
+use std::f64::consts::TAU;
+
 use rand_distr::{Beta, Distribution};
 
 use super::{ChannelRule, Due, EmailTiming, FrequencyCap, Message, CAP, CHANNEL};
@@ -12,9 +14,10 @@ pub(super) const ENTRY: Entry<dyn EmailTiming> = Entry {
     info: StrategyInfo {
         family: Family::Email,
         name: "send-time",
-        summary: "each shopper's messages at the hour their own visits and opens point to; where history is thin, Thompson sampling over the hours' open rates",
+        summary: "each shopper's messages at the hour their own visits and opens point to, shrunk toward the arm's typical hour where they are few; Thompson sampling over the hours' open rates for shoppers with none",
         params: &[
-            Param::integer("min_observations", 3.0, 1.0, 100.0, "visits and opens a shopper needs before their own hour is used"),
+            Param::integer("min_observations", 1.0, 1.0, 100.0, "visits and opens a shopper needs before their own hour is estimated"),
+            Param::number("open_weight", 0.5, 0.0, 1.0, "weight of an opened message's hour against a visit's (the shop chose that hour, so it says less)"),
             CAP,
             CHANNEL,
         ],
@@ -25,41 +28,108 @@ pub(super) const ENTRY: Entry<dyn EmailTiming> = Entry {
 /// Hours in a day.
 const HOURS: usize = 24;
 
-/// Where a shopper's activity falls on the 24-hour clock: a sum of unit vectors, one per
-/// observed visit or open at its hour, whose direction is their typical hour.
+/// Radians per hour on the 24-hour clock.
+const RAD_PER_HOUR: f64 = TAU / HOURS as f64;
+
+/// Where a shopper's activity falls on the 24-hour clock: a weighted sum of unit vectors,
+/// one per observed visit or open at its hour, whose direction is their typical hour.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct Clock {
     x: f32,
     y: f32,
-    n: u32,
+    /// Sum of the weights, and of their squares.
+    n: f32,
+    n2: f32,
 }
 
 impl Clock {
-    fn add(&mut self, hour: u8) {
-        let angle = std::f32::consts::TAU * (f32::from(hour) + 0.5) / HOURS as f32;
-        self.x += angle.cos();
-        self.y += angle.sin();
-        self.n += 1;
+    fn add(&mut self, hour: u8, weight: f32) {
+        // Hours are recorded by their centre, so the mean is a time of day.
+        let angle = (f64::from(hour) + 0.5) * RAD_PER_HOUR;
+        self.x += weight * angle.cos() as f32;
+        self.y += weight * angle.sin() as f32;
+        self.n += weight;
+        self.n2 += weight * weight;
     }
 
-    /// The circular mean hour.
-    fn hour(&self) -> u8 {
-        let angle = self.y.atan2(self.x).rem_euclid(std::f32::consts::TAU);
-        ((angle / std::f32::consts::TAU * HOURS as f32).floor() as usize % HOURS) as u8
+    /// Length of the resultant vector.
+    fn length(&self) -> f64 {
+        f64::from(self.x).hypot(f64::from(self.y))
+    }
+
+    /// The circular mean, in hours.
+    fn mean(&self) -> f64 {
+        f64::from(self.y).atan2(f64::from(self.x)).rem_euclid(TAU) / RAD_PER_HOUR
+    }
+}
+
+/// What the arm's clocks say together: the typical hour, how far shoppers' own hours spread
+/// around it, and how far one shopper's visits spread around their own hour.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Pool {
+    mean: f64,
+    between: f64,
+    within: f64,
+}
+
+impl Pool {
+    /// Before there is enough data to pool: each shopper's own mean, unshrunk.
+    const UNPOOLED: Pool = Pool {
+        mean: 0.0,
+        between: f64::INFINITY,
+        within: 1.0,
+    };
+
+    /// Estimates from every clock, taking hours as wrapped normal: a mean resultant length
+    /// ρ means a variance of −2 ln ρ (radians²). A shopper's resultant overstates their ρ by
+    /// the weight of each observation on itself, which `n2` removes; variances of the spread
+    /// between shoppers and within one add up to the spread of all observations.
+    fn estimate(clocks: &[Clock]) -> Pool {
+        let (mut all, mut cross, mut pairs) = (Clock::default(), 0.0, 0.0);
+        for c in clocks {
+            all.x += c.x;
+            all.y += c.y;
+            all.n += c.n;
+            let length = c.length();
+            cross += length * length - f64::from(c.n2);
+            pairs += f64::from(c.n) * f64::from(c.n) - f64::from(c.n2);
+        }
+        if pairs < 10.0 || cross <= 0.0 || all.n < 10.0 {
+            return Pool::UNPOOLED;
+        }
+        let to_hours = 1.0 / (RAD_PER_HOUR * RAD_PER_HOUR);
+        let total = -2.0 * (all.length() / f64::from(all.n)).ln() * to_hours;
+        let within = (-(cross / pairs).min(1.0).ln() * to_hours).max(0.25);
+        Pool {
+            mean: all.mean(),
+            between: (total - within).max(0.25),
+            within,
+        }
+    }
+
+    /// A shopper's hour: their own mean, pulled toward the arm's by how little data they
+    /// have (the posterior mean of a normal model, on the circle).
+    fn hour_of(&self, c: &Clock) -> u8 {
+        let own = (c.mean() - self.mean + 12.0).rem_euclid(24.0) - 12.0;
+        let weight = f64::from(c.n) / self.within;
+        let shrunk = self.mean + own * weight / (weight + 1.0 / self.between);
+        (shrunk.round().rem_euclid(24.0) as usize % HOURS) as u8
     }
 }
 
 /// Learns each shopper's hour from the hours of their visits (those they started themselves,
-/// not those a message started) and of the messages they opened: the circular mean of those
-/// hours, once there are `min_observations` of them. Until then it explores: Thompson
-/// sampling over the 24 hours' open rates across the arm, so new shoppers get the hours that
-/// work for most and the rates stay honest.
+/// not those a message started) and, with less weight, of the messages they opened. With few
+/// observations their own mean is shrunk toward the arm's typical hour, by the spreads the
+/// arm's data show (partial pooling); a shopper with none explores: Thompson sampling over
+/// the 24 hours' open rates across the arm.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SendTime {
-    min_obs: u32,
+    min_obs: f32,
+    open_weight: f32,
     channel: ChannelRule,
     cap: FrequencyCap,
     clocks: Vec<Clock>,
+    pool: Pool,
     sent: [f64; HOURS],
     opened: [f64; HOURS],
 }
@@ -68,21 +138,23 @@ impl SendTime {
     /// Builds the strategy with no history.
     pub fn new(spec: &StrategySpec, ctx: &BuildContext) -> Self {
         SendTime {
-            min_obs: spec.param("min_observations") as u32,
+            min_obs: spec.param("min_observations") as f32,
+            open_weight: spec.param("open_weight") as f32,
             channel: ChannelRule::from_spec(spec),
             cap: FrequencyCap::from_spec(spec, ctx.population),
             clocks: vec![Clock::default(); ctx.population as usize],
+            pool: Pool::UNPOOLED,
             sent: [0.0; HOURS],
             opened: [0.0; HOURS],
         }
     }
 
-    /// The hour to message `shopper`, if their own history is rich enough.
+    /// The hour to message `shopper`, once their own history says something.
     pub fn personal_hour(&self, shopper: ShopperId) -> Option<u8> {
         self.clocks
             .get(shopper as usize)
-            .filter(|c| c.n >= self.min_obs)
-            .map(Clock::hour)
+            .filter(|c| c.n >= self.min_obs && c.n > 0.0)
+            .map(|c| self.pool.hour_of(c))
     }
 
     /// An hour drawn by Thompson sampling from the arm's open rates per hour.
@@ -150,43 +222,43 @@ impl EmailTiming for SendTime {
         let mut clicked: Option<(ShopperId, u8)> = None;
         for e in &log.events {
             let h = (e.hour as usize) % HOURS;
+            let clock = self.clocks.get_mut(e.shopper as usize);
             match e.kind {
                 EventKind::MessageSent => self.sent[h] += 1.0,
                 EventKind::MessageOpened => {
                     self.opened[h] += 1.0;
-                    if let Some(c) = self.clocks.get_mut(e.shopper as usize) {
-                        c.add(e.hour);
+                    if let Some(c) = clock {
+                        c.add(e.hour, self.open_weight);
                     }
                 }
                 EventKind::MessageClicked => clicked = Some((e.shopper, e.hour)),
                 EventKind::Visit => {
                     let from_message = clicked.take() == Some((e.shopper, e.hour));
-                    if let (false, Some(c)) =
-                        (from_message, self.clocks.get_mut(e.shopper as usize))
-                    {
-                        c.add(e.hour);
+                    if let (false, Some(c)) = (from_message, clock) {
+                        c.add(e.hour, 1.0);
                     }
                 }
                 _ => {}
             }
         }
+        self.pool = Pool::estimate(&self.clocks);
     }
 
     fn insights(&self, _: &Shop) -> Vec<String> {
-        let personal = self.clocks.iter().filter(|c| c.n >= self.min_obs).count();
-        let mut by_hour = [0usize; HOURS];
-        for c in self.clocks.iter().filter(|c| c.n >= self.min_obs) {
-            by_hour[c.hour() as usize] += 1;
-        }
-        let peak = (0..HOURS)
-            .max_by_key(|&h| (by_hour[h], HOURS - h))
-            .unwrap_or(0);
-        let (best, rate) = self.best_hour();
-        let sent: f64 = self.sent.iter().sum();
+        let personal = self
+            .clocks
+            .iter()
+            .filter(|c| c.n >= self.min_obs && c.n > 0.0)
+            .count();
+        let p = self.pool;
         let mut lines = vec![format!(
-            "{personal} shoppers have a learned hour (most common {peak}:00); the rest explore"
+            "{personal} shoppers have an hour of their own; the arm's typical hour is {:.1}h, shoppers' hours spread ±{:.1}h around it and one shopper's visits ±{:.1}h",
+            p.mean,
+            p.between.sqrt(),
+            p.within.sqrt()
         )];
-        if sent > 0.0 {
+        if self.sent.iter().sum::<f64>() > 0.0 {
+            let (best, rate) = self.best_hour();
             lines.push(format!(
                 "best hour across the arm so far: {best}:00, {:.1}% opened",
                 100.0 * rate

@@ -19,6 +19,12 @@ pub const BUILT_INS: &[(&str, &str)] = &[
     ("fashion", include_str!("../scenarios/fashion.toml")),
     ("electronics", include_str!("../scenarios/electronics.toml")),
     ("roi-card", include_str!("../scenarios/roi-card.toml")),
+    ("pricing", include_str!("../scenarios/pricing.toml")),
+    ("retention", include_str!("../scenarios/retention.toml")),
+    (
+        "email-timing",
+        include_str!("../scenarios/email-timing.toml"),
+    ),
 ];
 
 /// One problem found in a scenario: the key path and what is wrong with its value.

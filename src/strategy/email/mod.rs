@@ -194,8 +194,11 @@ impl FrequencyCap {
     /// the shopper's room today (cart reminders, then offers, then newsletters), in their
     /// original order.
     pub fn apply(&self, shopper: ShopperId, day: u32, out: &mut Vec<Message>, from: usize) {
-        let room = self.room(shopper, day);
         let new = out.len().saturating_sub(from);
+        if new == 0 || self.cap == 0 {
+            return;
+        }
+        let room = self.room(shopper, day);
         if new <= room {
             return;
         }

@@ -2,10 +2,11 @@
 
 use std::f64::consts::TAU;
 
+use rand::Rng;
 use rand_distr::{Beta, Distribution};
 
 use super::{ChannelRule, Due, EmailTiming, FrequencyCap, Message, CAP, CHANNEL};
-use crate::rng::SimRng;
+use crate::rng::{stream, Purpose, SimRng};
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
 use crate::strategy::Shop;
 use crate::world::{DayLog, EventKind, EventMask, ShopperId, ShopperView};
@@ -132,7 +133,14 @@ pub struct SendTime {
     pool: Pool,
     sent: [f64; HOURS],
     opened: [f64; HOURS],
+    seed: u64,
+    /// Today's Thompson draws of the best hour, for shoppers with no history (drawn nightly,
+    /// so a shopper's message costs one random pick, not 24 Beta draws).
+    explore: [u8; EXPLORE_DRAWS],
 }
+
+/// Thompson draws of the best hour made each night.
+const EXPLORE_DRAWS: usize = 4 * HOURS;
 
 impl SendTime {
     /// Builds the strategy with no history.
@@ -146,6 +154,10 @@ impl SendTime {
             pool: Pool::UNPOOLED,
             sent: [0.0; HOURS],
             opened: [0.0; HOURS],
+            seed: ctx.seed,
+            // Before any message, every hour in turn: Thompson sampling from flat priors
+            // would leave some hours untried by chance and then chase them.
+            explore: std::array::from_fn(|i| (i % HOURS) as u8),
         }
     }
 
@@ -157,17 +169,26 @@ impl SendTime {
             .map(|c| self.pool.hour_of(c))
     }
 
-    /// An hour drawn by Thompson sampling from the arm's open rates per hour.
-    fn explore(&self, rng: &mut SimRng) -> u8 {
-        let mut best = (f64::NEG_INFINITY, 0);
-        for h in 0..HOURS {
-            let (a, b) = (1.0 + self.opened[h], 1.0 + self.sent[h] - self.opened[h]);
-            let draw = Beta::new(a, b.max(1e-3)).map_or(a / (a + b), |d| d.sample(rng));
-            if draw > best.0 {
-                best = (draw, h);
+    /// Draws tomorrow's exploration hours: each is the best hour of one Thompson sample of
+    /// the arm's open rates per hour.
+    fn draw_explore(&mut self, day: u32) {
+        let mut rng = stream(self.seed, u64::MAX, day, Purpose::Nightly, 0);
+        for slot in self.explore.iter_mut() {
+            let mut best = (f64::NEG_INFINITY, 0);
+            for h in 0..HOURS {
+                let (a, b) = (1.0 + self.opened[h], 1.0 + self.sent[h] - self.opened[h]);
+                let draw = Beta::new(a, b.max(1e-3)).map_or(a / (a + b), |d| d.sample(&mut rng));
+                if draw > best.0 {
+                    best = (draw, h);
+                }
             }
+            *slot = best.1 as u8;
         }
-        best.1 as u8
+    }
+
+    /// An exploration hour: one of the day's Thompson draws, picked at random.
+    fn explore(&self, rng: &mut SimRng) -> u8 {
+        self.explore[rng.random_range(0..self.explore.len())]
     }
 
     fn best_hour(&self) -> (u8, f64) {
@@ -242,6 +263,7 @@ impl EmailTiming for SendTime {
             }
         }
         self.pool = Pool::estimate(&self.clocks);
+        self.draw_explore(log.day + 1);
     }
 
     fn insights(&self, _: &Shop) -> Vec<String> {

@@ -25,6 +25,9 @@ pub(super) const ENTRY: Entry<dyn Retention> = Entry {
     build: |spec, ctx| Box::new(ChurnModel::new(spec, ctx)),
 };
 
+/// Most examples the nightly refit uses.
+const MAX_EXAMPLES: usize = 50_000;
+
 /// Marks a day that has not happened.
 const NEVER: u32 = u32::MAX;
 
@@ -73,16 +76,27 @@ fn features(now: u32, s: &Seen) -> [f64; F] {
     } else {
         now.saturating_sub(s.last_visit)
     };
-    let ln = |x: f64| (1.0 + x.max(0.0)).ln();
     [
         1.0,
-        ln(f64::from(recency)),
-        ln(f64::from(s.visits)),
-        ln(f64::from(s.orders)),
-        ln(s.revenue),
-        ln(f64::from(known)),
+        ln1p_count(recency),
+        ln1p_count(s.visits),
+        ln1p_count(s.orders),
+        s.revenue.max(0.0).ln_1p(),
+        ln1p_count(known),
         f64::from(u8::from(s.last_visit == NEVER)),
     ]
+}
+
+/// `ln(1 + n)` for a count, from a table for the small counts that make up nearly all of
+/// them: the nightly refit computes it for every shopper several times.
+fn ln1p_count(n: u32) -> f64 {
+    const TABLE: usize = 512;
+    static LN1P: std::sync::OnceLock<[f64; TABLE]> = std::sync::OnceLock::new();
+    let table = LN1P.get_or_init(|| std::array::from_fn(|k| (k as f64).ln_1p()));
+    table
+        .get(n as usize)
+        .copied()
+        .unwrap_or_else(|| f64::from(n).ln_1p())
 }
 
 fn score(w: &[f64; F], x: &[f64; F]) -> f64 {
@@ -120,6 +134,8 @@ pub struct ChurnModel {
     weights: [f64; F],
     /// Risk at and above which a known shopper gets an offer.
     threshold: f64,
+    /// Whether each shopper was at or above the threshold last night.
+    risky: Vec<bool>,
     fit: Option<Fit>,
 }
 
@@ -145,6 +161,7 @@ impl ChurnModel {
             marks: Vec::new(),
             weights,
             threshold: f64::INFINITY,
+            risky: vec![false; n],
             fit: None,
         }
     }
@@ -224,9 +241,12 @@ impl ChurnModel {
             .collect()
     }
 
-    /// Newton steps on the ridge-penalised log-likelihood, from the current weights.
+    /// Newton steps on the ridge-penalised log-likelihood, from the current weights: several
+    /// on the first fit, then one a night (the labels shift by a day at a time, so
+    /// yesterday's weights are already close).
     fn train(&mut self, data: &[([f64; F], bool)]) {
-        for _ in 0..3 {
+        let steps = if self.fit.is_none() { 6 } else { 1 };
+        for _ in 0..steps {
             let mut grad = [0.0; F];
             let mut hess = [[0.0; F]; F];
             for (x, y) in data {
@@ -235,9 +255,17 @@ impl ChurnModel {
                 let w = (p * (1.0 - p)).max(1e-9);
                 for i in 0..F {
                     grad[i] += r * x[i];
-                    for j in 0..F {
-                        hess[i][j] += w * x[i] * x[j];
+                    let wx = w * x[i];
+                    for j in i..F {
+                        hess[i][j] += wx * x[j];
                     }
+                }
+            }
+            // Only the upper triangle was summed; the matrix is symmetric.
+            for i in 1..F {
+                let (upper, lower) = hess.split_at_mut(i);
+                for (j, row) in upper.iter().enumerate() {
+                    lower[0][j] = row[i];
                 }
             }
             for i in 1..F {
@@ -258,11 +286,11 @@ impl ChurnModel {
         }
     }
 
-    fn risks_now(&self, now: u32) -> Vec<f64> {
+    /// Every shopper's risk as of the end of day `now`; `None` for shoppers not known yet.
+    fn risks_now(&self, now: u32) -> Vec<Option<f64>> {
         self.seen
             .iter()
-            .filter(|s| s.first_seen <= now)
-            .map(|s| score(&self.weights, &features(now, s)))
+            .map(|s| (s.first_seen <= now).then(|| score(&self.weights, &features(now, s))))
             .collect()
     }
 }
@@ -306,10 +334,8 @@ impl Retention for ChurnModel {
         if last.is_some_and(|d| d != NEVER && d + self.cooldown > shop.day) {
             return None;
         }
-        // The history is as of the end of yesterday, like the nightly threshold.
-        let now = shop.day.saturating_sub(1);
-        let risk = score(&self.weights, &features(now, &self.seen_of(shopper)));
-        (risk >= self.threshold).then_some(self.offer)
+        let risky = self.risky.get(shopper.id as usize).copied();
+        risky.unwrap_or(false).then_some(self.offer)
     }
 
     fn risk(&self, shop: &Shop, shopper: &ShopperView) -> Option<f64> {
@@ -333,10 +359,19 @@ impl Retention for ChurnModel {
         self.marks.retain(|(_, day, _)| day + horizon > today);
         if today >= horizon {
             let mut data = self.examples(today - horizon);
+            // A large population is subsampled evenly: a few tens of thousands of examples
+            // pin down seven weights, and the nightly cost stays bounded.
+            let stride = data.len().div_ceil(MAX_EXAMPLES).max(1);
+            if stride > 1 {
+                data = data.into_iter().step_by(stride).collect();
+            }
             if data.iter().any(|(_, y)| *y) && data.iter().any(|(_, y)| !*y) {
                 self.train(&data);
+                // On every fourth example: it is only reported, and sorting is the dearest
+                // part of the night.
                 let mut scored: Vec<(f64, bool)> = data
                     .iter()
+                    .step_by(4)
                     .map(|(x, y)| (score(&self.weights, x), *y))
                     .collect();
                 self.fit = Some(Fit {
@@ -344,18 +379,22 @@ impl Retention for ChurnModel {
                     positives: data.iter().filter(|(_, y)| *y).count(),
                     auc: auc(&mut scored),
                 });
-                data.clear();
             }
         }
         if self.fit.is_some() {
-            let mut risks = self.risks_now(today);
-            if risks.is_empty() || self.share <= 0.0 {
-                self.threshold = f64::INFINITY;
+            // Tomorrow's offers: the known shoppers scored as of tonight, at or above the
+            // risk of the riskiest `share` (ties included).
+            let risks = self.risks_now(today);
+            let mut sorted: Vec<f64> = risks.iter().flatten().copied().collect();
+            self.threshold = if sorted.is_empty() || self.share <= 0.0 {
+                f64::INFINITY
             } else {
-                let k = ((1.0 - self.share) * risks.len() as f64).floor() as usize;
-                let k = k.min(risks.len() - 1);
-                let (_, kth, _) = risks.select_nth_unstable_by(k, |a, b| a.total_cmp(b));
-                self.threshold = *kth;
+                let k = ((1.0 - self.share) * sorted.len() as f64).floor() as usize;
+                let k = k.min(sorted.len() - 1);
+                *sorted.select_nth_unstable_by(k, |a, b| a.total_cmp(b)).1
+            };
+            for (flag, risk) in self.risky.iter_mut().zip(risks) {
+                *flag = risk.is_some_and(|r| r >= self.threshold);
             }
         }
     }
@@ -376,7 +415,7 @@ impl Retention for ChurnModel {
             .join(", ");
         vec![
             format!(
-                "trained on {} shoppers, {} without a visit in {} days; AUC on that label {}",
+                "trained on {} shoppers, {} without a visit in {} days; AUC on that label {} (a quarter of them)",
                 fit.examples,
                 fit.positives,
                 self.horizon,

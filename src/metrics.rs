@@ -45,7 +45,7 @@ counts! {
     units: u64,
     /// Revenue.
     revenue: f64,
-    /// Gross margin after discounts, before message costs.
+    /// Gross margin after discounts and loyalty points earned, before message costs.
     gross_margin: f64,
     /// Discounts given (list price minus price paid).
     discounts: f64,
@@ -67,6 +67,8 @@ counts! {
     unsubscribes: u64,
     /// Cost of messages sent.
     message_cost: f64,
+    /// Offers delivered: retention offers in an opened message, promo codes shown on site.
+    offers_delivered: u64,
     /// Offers redeemed in an order.
     offers_redeemed: u64,
     /// Shoppers who lapsed (ground truth; the shop does not see this).

@@ -25,6 +25,16 @@ pub const BUILT_INS: &[(&str, &str)] = &[
         "bandit-allocation",
         include_str!("../scenarios/bandit-allocation.toml"),
     ),
+    (
+        "multivariate",
+        include_str!("../scenarios/multivariate.toml"),
+    ),
+    ("pricing", include_str!("../scenarios/pricing.toml")),
+    ("retention", include_str!("../scenarios/retention.toml")),
+    (
+        "email-timing",
+        include_str!("../scenarios/email-timing.toml"),
+    ),
 ];
 
 /// One problem found in a scenario: the key path and what is wrong with its value.
@@ -1137,10 +1147,20 @@ fn check_factors(
             spec(Family::Retention),
             spec(Family::Email),
         );
+        // Cells are named by their levels' strategy names, with parameters only where a
+        // factor's levels share a name (fixed-hour at 10 and at 19).
         let name = factors
             .iter()
             .zip(&levels)
-            .map(|(f, &l)| f.levels[l as usize].label())
+            .map(|(f, &l)| {
+                let spec = &f.levels[l as usize];
+                let shared = f.levels.iter().filter(|o| o.name == spec.name).count() > 1;
+                if shared {
+                    spec.label()
+                } else {
+                    spec.name.to_string()
+                }
+            })
             .collect::<Vec<_>>()
             .join(" + ");
         arms.push(ArmSpec {

@@ -90,6 +90,7 @@ impl Engine {
             catalog: world.catalog(),
             population: scenario.shoppers,
             days: scenario.days,
+            seed: scenario.seed,
         };
         let covariates = pre_period(&world, &scenario, &ctx);
         let mut arms: Vec<ArmRun> = scenario
@@ -243,6 +244,7 @@ impl Engine {
                     insights,
                     truth,
                     looks: self.monitors[i].looks().to_vec(),
+                    churn_model_auc: churn_model_auc(&self.world, &shop, arm),
                 }
             })
             .collect();
@@ -323,6 +325,32 @@ fn step_arm(world: &World, scenario: &Scenario, arm: &mut ArmRun, day: u32) {
     arm.total.merge(&counts);
     arm.daily.push(counts);
     arm.moments = shopper_moments(&arm.states, &arm.covariate);
+}
+
+/// How well the arm's retention strategy ranks its shoppers by risk, measured against who
+/// actually lapsed (ground truth the strategy never sees): the AUC over the shoppers signed up
+/// by `shop.day`. `None` when the strategy scores no risk or nobody (or everybody) lapsed.
+fn churn_model_auc(world: &World, shop: &Shop, arm: &ArmRun) -> Option<f64> {
+    let retention = &arm.strategies.retention;
+    let first = arm.ids.first()?;
+    retention.risk(shop, &world.view(*first, &arm.states[0]))?;
+    let parts: Vec<Vec<(f64, bool)>> = arm
+        .states
+        .par_chunks(CHUNK)
+        .zip(arm.ids.par_chunks(CHUNK))
+        .map(|(states, ids)| {
+            states
+                .iter()
+                .zip(ids)
+                .filter(|(_, &id)| world.population().profile(id).signup_day <= shop.day)
+                .filter_map(|(state, &id)| {
+                    let risk = retention.risk(shop, &world.view(id, state))?;
+                    Some((risk, !state.is_active()))
+                })
+                .collect()
+        })
+        .collect();
+    crate::stats::auc(&mut parts.concat())
 }
 
 fn shopper_moments(states: &[ShopperState], covariate: &[f64]) -> ShopperMoments {

@@ -39,6 +39,9 @@ pub struct ArmSnapshot {
     pub truth: Option<ArmTruth>,
     /// Daily looks against the control (empty for the control).
     pub looks: Vec<Look>,
+    /// AUC of the retention strategy's risk scores against the shoppers who actually lapsed,
+    /// where the strategy scores risk.
+    pub churn_model_auc: Option<f64>,
 }
 
 /// The whole experiment after `day` simulated days.

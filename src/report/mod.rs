@@ -107,6 +107,9 @@ pub struct ArmReport {
     pub roi: Option<ArmRoi>,
     /// What the strategies learned.
     pub insights: Vec<String>,
+    /// AUC of the retention strategy's risk scores against the shoppers who actually
+    /// lapsed, where it scores risk (a churn model).
+    pub churn_model_auc: Option<f64>,
     /// Per-day counts.
     pub daily: Vec<DailyRow>,
 }
@@ -230,6 +233,7 @@ fn arm_report(
         true_metrics: arm.truth.as_ref().map(|t| t.metrics),
         roi,
         insights: arm.insights.clone(),
+        churn_model_auc: arm.churn_model_auc,
         daily: arm
             .daily
             .iter()
@@ -462,6 +466,14 @@ pub(crate) fn experiment_notes(r: &Report) -> Vec<String> {
             money(e.allocation.regret_even_split),
             e.allocation.basis
         ));
+    }
+    for a in &r.arms {
+        if let Some(auc) = a.churn_model_auc {
+            notes.push(format!(
+                "churn model ({}): AUC {auc:.3} against the shoppers who actually lapsed",
+                a.name
+            ));
+        }
     }
     if !e.true_effect {
         notes.push("true effect: not computed (large population; pass --true-effect on)".into());

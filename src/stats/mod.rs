@@ -102,6 +102,7 @@
 //! whose erfc is good to only ~1e-10 and whose t quantile is off by percents at 10⁷ degrees
 //! of freedom.
 
+pub mod auc;
 pub mod bayes;
 pub mod comparison;
 pub mod cuped;
@@ -119,6 +120,7 @@ mod special;
 pub mod srm;
 mod student_t;
 
+pub use auc::auc;
 pub use bayes::{
     beta_binomial_chance_to_beat, normal_chance_to_beat, normal_chance_to_beat_means, BayesResult,
 };

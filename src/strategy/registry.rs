@@ -367,6 +367,9 @@ pub struct BuildContext<'a> {
     pub population: u32,
     /// Days in the horizon.
     pub days: u32,
+    /// The scenario seed, for strategies that draw at random in their nightly batch
+    /// (through `rng::stream` with `Purpose::Nightly`).
+    pub seed: u64,
 }
 
 /// A registry entry: the strategy's description and how to build it.

@@ -31,7 +31,18 @@ impl World {
             let mood = (-p.churn_satisfaction_weight
                 * (f64::from(hidden.satisfaction) - NEUTRAL_SATISFACTION))
                 .exp();
-            let hazard = f64::from(self.population.traits(id).churn_hazard) * neglect * spam * mood;
+            let traits = self.population.traits(id);
+            // Unredeemed loyalty points are a stake the shopper loses by lapsing: weighed like
+            // a discount of that share of their budget, with the price term of the model.
+            let stake = ctx.strategies.retention.loyalty().map_or(0.0, |l| {
+                (state.history.points * l.point_value / f64::from(traits.budget)).clamp(0.0, 0.9)
+            });
+            let hold = if stake > 0.0 {
+                (1.0 - stake).powf(f64::from(traits.price_sensitivity))
+            } else {
+                1.0
+            };
+            let hazard = f64::from(traits.churn_hazard) * neglect * spam * mood * hold;
             if rng.random::<f64>() < hazard {
                 hidden.active = false;
                 out.counts.lapses += 1;

@@ -135,6 +135,7 @@ impl World {
             );
             if let Some(offer) = m.offer {
                 state.history.offer = Some((offer, day + offer.valid_days));
+                out.counts.offers_delivered += 1;
             }
             if !clicked {
                 continue;

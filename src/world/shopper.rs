@@ -254,13 +254,45 @@ pub struct CartLine {
     pub price: f64,
 }
 
-/// A discount a retention strategy offered, delivered by a message.
+/// A discount code: a retention offer delivered by a message, or a promo code a pricing
+/// strategy shows on site. While valid it lowers every price the shopper sees, and the next
+/// order applies it to the whole cart (lines added before it arrived included), once.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Offer {
     /// Fraction off the offered price (0.1 = 10% off).
     pub discount: f64,
     /// Days the offer stays valid after delivery.
     pub valid_days: u32,
+}
+
+/// The terms of a loyalty programme a retention strategy runs. Every shopper of the arm is a
+/// member: orders earn points on what they pay, and an order placed with at least
+/// `reward_points` in the balance redeems them for `reward_points × point_value` off its
+/// total. Shoppers respond to it through the ordinary price terms of the model: prices feel
+/// lower by the value the points give back, and an unredeemed balance is a stake they lose
+/// by lapsing (see the world's churn draw). The margin pays for points when they are
+/// earned, at their full value, as a liability is booked; a reward redeemed later is counted
+/// as a discount but costs nothing more.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Loyalty {
+    /// Points earned per unit of currency paid.
+    pub points_per_dollar: f64,
+    /// Currency value of one point when redeemed.
+    pub point_value: f64,
+    /// Points redeemed at once, for a reward of `reward_points × point_value`.
+    pub reward_points: f64,
+}
+
+impl Loyalty {
+    /// The share of a price that comes back as points (0.02 = 2% back).
+    pub fn cashback(&self) -> f64 {
+        (self.points_per_dollar * self.point_value).clamp(0.0, 0.5)
+    }
+
+    /// The reward one redemption is worth.
+    pub fn reward_value(&self) -> f64 {
+        self.reward_points * self.point_value
+    }
 }
 
 /// What the shop has seen a shopper do. Everything here is observable.
@@ -298,6 +330,8 @@ pub struct History {
     pub offer: Option<(Offer, u32)>,
     /// Orders that used an offer.
     pub offers_redeemed: u32,
+    /// Loyalty points held, where the arm runs a loyalty programme.
+    pub points: f64,
 }
 
 impl Default for History {
@@ -319,6 +353,7 @@ impl Default for History {
             message_clicks: 0,
             offer: None,
             offers_redeemed: 0,
+            points: 0.0,
         }
     }
 }

@@ -50,6 +50,16 @@ impl World {
         );
         state.history.visits += 1;
         state.history.last_visit_day = Some(day);
+        if state.history.offer.is_none() {
+            let code = ctx
+                .strategies
+                .pricing
+                .promo(&ctx.shop, &self.view(id, state));
+            if let Some(code) = code {
+                state.history.offer = Some((code, day + code.valid_days));
+                out.counts.offers_delivered += 1;
+            }
+        }
 
         let waiting_cart =
             state.history.cart_abandoned_day.is_some() && !state.history.cart.is_empty();
@@ -173,14 +183,21 @@ impl World {
         let p = &self.params;
         let day = ctx.shop.day;
         let info = self.catalog.product(product);
-        let mut price = ctx
+        let price = ctx
             .strategies
             .pricing
-            .price(&ctx.shop, &self.view(id, state), info);
+            .price(&ctx.shop, &self.view(id, state), info)
+            .max(0.01);
+        // The price as the shopper weighs it: less a code they hold, less what a loyalty
+        // programme gives back. The cart keeps the shop's price; the code applies at checkout.
+        let mut seen = price;
         if let Some((offer, _)) = state.history.offer {
-            price *= 1.0 - offer.discount;
+            seen *= 1.0 - offer.discount.clamp(0.0, 0.95);
         }
-        let price = price.max(0.01);
+        if let Some(loyalty) = ctx.strategies.retention.loyalty() {
+            seen *= 1.0 - loyalty.cashback();
+        }
+        let seen = seen.max(0.01);
         let reference = self.catalog.categories()[info.category as usize].reference_price;
         let taste: f64 = self
             .population
@@ -190,7 +207,7 @@ impl World {
             .map(|(u, v)| f64::from(u * v))
             .sum();
         let appeal = p.preference_strength * taste + self.catalog.quality(product)
-            - f64::from(traits.price_sensitivity) * (price / reference).ln()
+            - f64::from(traits.price_sensitivity) * (seen / reference).ln()
             + self.catalog.season_utility(info.category, day);
         experience.sum += sigmoid(appeal);
         experience.n += 1;
@@ -306,7 +323,18 @@ impl World {
     ) {
         let day = ctx.shop.day;
         let h = &mut state.history;
-        let total: f64 = h.cart.iter().map(|l| l.price * f64::from(l.quantity)).sum();
+        let mut total: f64 = h.cart.iter().map(|l| l.price * f64::from(l.quantity)).sum();
+        // A code takes its share off every line; a loyalty reward, a fixed amount off the
+        // order. Both lower the total the shopper weighs against their budget.
+        let code = h.offer.map_or(0.0, |(o, _)| o.discount.clamp(0.0, 0.95));
+        if code > 0.0 {
+            total *= 1.0 - code;
+        }
+        let loyalty = ctx.strategies.retention.loyalty();
+        let reward = loyalty
+            .filter(|l| l.reward_points > 0.0 && h.points >= l.reward_points)
+            .map_or(0.0, |l| l.reward_value().min(total));
+        total -= reward;
         let stretch = total / f64::from(traits.budget);
         let p_buy = self.params.checkout_rate / (1.0 + stretch.powf(self.params.budget_elasticity));
         out.counts.carts += 1;
@@ -327,13 +355,20 @@ impl World {
             );
             return;
         }
+        // A reward is a discount now, but its cost was booked when its points were earned.
         let mut margin = 0.0;
         let mut units = 0;
+        out.counts.discounts += reward;
         for line in &h.cart {
             let info = self.catalog.product(line.product);
             let q = f64::from(line.quantity);
-            margin += (line.price - info.unit_cost) * q;
-            out.counts.discounts += (info.list_price - line.price).max(0.0) * q;
+            let paid = if code > 0.0 {
+                line.price * (1.0 - code)
+            } else {
+                line.price
+            };
+            margin += (paid - info.unit_cost) * q;
+            out.counts.discounts += (info.list_price - paid).max(0.0) * q;
             units += u64::from(line.quantity);
             out.record(
                 ctx.observes,
@@ -344,12 +379,22 @@ impl World {
                 hour,
                 0,
                 line.quantity,
-                line.price,
+                paid,
             );
         }
         for i in 0..h.cart.len() {
             let product = h.cart[i].product;
             h.remember(product);
+        }
+        if let Some(l) = loyalty {
+            if reward > 0.0 {
+                h.points -= l.reward_points;
+            }
+            // Points are a liability from the moment they are earned (as accounts book
+            // them), so the margin pays their full value now, not when they are redeemed.
+            let earned = total * l.points_per_dollar;
+            h.points += earned;
+            margin -= earned * l.point_value;
         }
         out.counts.orders += 1;
         out.counts.units += units;

@@ -1,36 +1,43 @@
-//! `fixed-hour`: every message by email at one hour of the day.
+//! `fixed-hour`: every message at one hour of the day.
 
-use super::{Due, EmailTiming, Message};
+use super::{ChannelRule, Due, EmailTiming, FrequencyCap, Message, CAP, CHANNEL};
 use crate::rng::SimRng;
-use crate::strategy::registry::{Entry, Family, Param, StrategyInfo};
+use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
 use crate::strategy::Shop;
-use crate::world::{Channel, ShopperView};
+use crate::world::{DayLog, EventMask, ShopperView};
 
 pub(super) const ENTRY: Entry<dyn EmailTiming> = Entry {
     info: StrategyInfo {
         family: Family::Email,
         name: "fixed-hour",
-        summary: "every message by email at one fixed hour",
-        params: &[Param::integer(
-            "hour",
-            10.0,
-            0.0,
-            23.0,
-            "hour of day messages go out",
-        )],
+        summary: "every message at one fixed hour",
+        params: &[
+            Param::integer("hour", 10.0, 0.0, 23.0, "hour of day messages go out"),
+            CAP,
+            CHANNEL,
+        ],
     },
-    build: |spec, _| {
-        Box::new(FixedHour {
-            hour: spec.param("hour") as u8,
-        })
-    },
+    build: |spec, ctx| Box::new(FixedHour::new(spec, ctx)),
 };
 
 /// Sends everything due at one hour.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FixedHour {
     /// Hour of day.
     pub hour: u8,
+    channel: ChannelRule,
+    cap: FrequencyCap,
+}
+
+impl FixedHour {
+    /// Builds the strategy from checked parameters.
+    pub fn new(spec: &StrategySpec, ctx: &BuildContext) -> Self {
+        FixedHour {
+            hour: spec.param("hour") as u8,
+            channel: ChannelRule::from_spec(spec),
+            cap: FrequencyCap::from_spec(spec, ctx.population),
+        }
+    }
 }
 
 impl EmailTiming for FixedHour {
@@ -40,17 +47,27 @@ impl EmailTiming for FixedHour {
 
     fn schedule(
         &self,
-        _: &Shop,
-        _: &ShopperView,
+        shop: &Shop,
+        shopper: &ShopperView,
         due: &[Due],
         _: &mut SimRng,
         out: &mut Vec<Message>,
     ) {
+        let from = out.len();
         out.extend(due.iter().map(|d| Message {
             campaign: d.campaign,
-            channel: Channel::Email,
+            channel: self.channel.channel(d.campaign),
             hour: self.hour,
             offer: d.offer,
         }));
+        self.cap.apply(shopper.id, shop.day, out, from);
+    }
+
+    fn observes(&self) -> EventMask {
+        self.cap.observes()
+    }
+
+    fn learn(&mut self, _: &Shop, log: &DayLog) {
+        self.cap.learn(log);
     }
 }

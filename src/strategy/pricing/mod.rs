@@ -1,12 +1,20 @@
 //! Pricing and promotions: the price each shopper is offered.
 
+mod bandit;
+mod demand;
 mod list;
+mod promo;
+mod segment;
 
+pub use bandit::BanditPrice;
+pub use demand::DemandPrice;
 pub use list::ListPrice;
+pub use promo::Promo;
+pub use segment::SegmentPrice;
 
 use super::registry::Entry;
 use super::Shop;
-use crate::world::{DayLog, EventMask, ProductInfo, ShopperView};
+use crate::world::{DayLog, EventMask, Offer, ProductInfo, ShopperView};
 
 /// Sets prices. A price below list is paid out of margin.
 pub trait Pricing: Send + Sync {
@@ -15,6 +23,14 @@ pub trait Pricing: Send + Sync {
 
     /// The unit price offered to `shopper` for `product` today.
     fn price(&self, shop: &Shop, shopper: &ShopperView, product: &ProductInfo) -> f64;
+
+    /// A personal discount code to show `shopper` as a visit starts (a banner, a pop-up), when
+    /// they hold no other offer. The world stores it like a delivered [`Offer`]: it lowers the
+    /// prices they see while valid and applies to their cart at the next order, once. None by
+    /// default. The discount is paid out of margin.
+    fn promo(&self, _shop: &Shop, _shopper: &ShopperView) -> Option<Offer> {
+        None
+    }
 
     /// Which events the nightly batch should carry for this strategy.
     fn observes(&self) -> EventMask {
@@ -31,4 +47,10 @@ pub trait Pricing: Send + Sync {
 }
 
 /// Every pricing strategy.
-pub static REGISTRY: &[Entry<dyn Pricing>] = &[list::ENTRY];
+pub static REGISTRY: &[Entry<dyn Pricing>] = &[
+    list::ENTRY,
+    segment::ENTRY,
+    demand::ENTRY,
+    bandit::ENTRY,
+    promo::ENTRY,
+];

@@ -1,13 +1,19 @@
 //! Retention: offers that keep shoppers or win them back.
 
+mod churn_model;
+mod loyalty;
 mod none;
+mod winback;
 
+pub use churn_model::ChurnModel;
+pub use loyalty::LoyaltyProgramme;
 pub use none::NoRetention;
+pub use winback::Winback;
 
 use super::registry::Entry;
 use super::Shop;
 use crate::rng::SimRng;
-use crate::world::{DayLog, EventMask, Offer, ShopperView};
+use crate::world::{DayLog, EventMask, Loyalty, Offer, ShopperView};
 
 /// Decides, once a day per shopper, whether to send an offer.
 pub trait Retention: Send + Sync {
@@ -17,6 +23,19 @@ pub trait Retention: Send + Sync {
     /// An offer to send `shopper` today, if any. It goes out as a message whose hour the
     /// email-timing strategy picks, and applies once the shopper opens it.
     fn offer(&self, shop: &Shop, shopper: &ShopperView, rng: &mut SimRng) -> Option<Offer>;
+
+    /// The loyalty programme the arm runs, if any. The world asks for it whenever a price is
+    /// seen or an order placed, so it should be a constant of the strategy.
+    fn loyalty(&self) -> Option<Loyalty> {
+        None
+    }
+
+    /// The strategy's predicted risk that `shopper` has lapsed or is about to, where it has a
+    /// model; higher is riskier. Reports score it against the shoppers who actually lapsed
+    /// (which the strategy cannot see). `shop.day` is the last day simulated.
+    fn risk(&self, _shop: &Shop, _shopper: &ShopperView) -> Option<f64> {
+        None
+    }
 
     /// Which events the nightly batch should carry for this strategy.
     fn observes(&self) -> EventMask {
@@ -33,4 +52,9 @@ pub trait Retention: Send + Sync {
 }
 
 /// Every retention strategy.
-pub static REGISTRY: &[Entry<dyn Retention>] = &[none::ENTRY];
+pub static REGISTRY: &[Entry<dyn Retention>] = &[
+    none::ENTRY,
+    winback::ENTRY,
+    churn_model::ENTRY,
+    loyalty::ENTRY,
+];

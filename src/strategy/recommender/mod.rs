@@ -1,9 +1,13 @@
 //! Recommenders: choose the slate a shopper sees and the cross-sell on the cart page.
 
+mod item_cf;
+mod memory;
 mod popularity;
 mod random;
+mod scratch;
 
-pub use popularity::Popularity;
+pub use item_cf::ItemCf;
+pub use popularity::{Popularity, Scope};
 pub use random::RandomRecommender;
 
 use super::registry::Entry;
@@ -69,7 +73,40 @@ pub trait Recommender: Send + Sync {
 }
 
 /// Every recommender.
-pub static REGISTRY: &[Entry<dyn Recommender>] = &[popularity::ENTRY, random::ENTRY];
+pub static REGISTRY: &[Entry<dyn Recommender>] =
+    &[popularity::ENTRY, random::ENTRY, item_cf::ENTRY];
+
+/// Appends ranked products to `out` until it holds `k`, best first, skipping products not on
+/// sale, already in `out` or in the shopper's cart, and any beyond `per_category` of one
+/// category.
+pub(crate) fn take_ranked(
+    shop: &Shop,
+    shopper: &ShopperView,
+    ranked: &[(f32, ProductId)],
+    k: usize,
+    per_category: usize,
+    out: &mut Vec<ProductId>,
+) {
+    for &(_, p) in ranked {
+        if out.len() >= k {
+            return;
+        }
+        if !shop.on_sale(p)
+            || out.contains(&p)
+            || shopper.history.cart.iter().any(|l| l.product == p)
+        {
+            continue;
+        }
+        let category = shop.catalog.product(p).category;
+        let same = out
+            .iter()
+            .filter(|&&q| shop.catalog.product(q).category == category)
+            .count();
+        if same < per_category {
+            out.push(p);
+        }
+    }
+}
 
 /// Fills `out` up to `k` with distinct random products on sale, skipping those already in
 /// `out`. Used for exploration and cold start.

@@ -190,7 +190,6 @@ pub struct ItemCf {
     decay: f32,
     shrink: f32,
     alpha: f32,
-    view_pairs: f32,
     per_category: usize,
     memory: Memory,
     cooc: Cooccurrence,
@@ -210,9 +209,6 @@ impl ItemCf {
             decay: 0.5f32.powf(1.0 / spec.param("half_life_days") as f32),
             shrink: spec.param("shrink") as f32,
             alpha: spec.param("alpha") as f32,
-            view_pairs: std::env::var("VIEWP")
-                .map(|v| v.parse().unwrap())
-                .unwrap_or(1.0),
             per_category: spec.param("per_category") as usize,
             memory: Memory::new(ctx.population),
             cooc: Cooccurrence::new(n),
@@ -314,15 +310,8 @@ impl Recommender for ItemCf {
             let Some(w) = interest(e) else { continue };
             let carted = matches!(e.kind, EventKind::AddToCart | EventKind::Purchase);
             let (items, weights) = self.memory.of(e.shopper);
-            let vp = if e.kind == EventKind::OrganicView {
-                self.view_pairs
-            } else {
-                1.0
-            };
             for (&i, &wi) in items.iter().zip(weights) {
-                let vq = if wi < 1.0 { self.view_pairs } else { 1.0 };
-                self.cooc
-                    .add_pair(i, e.product, vp * vq * w * wi.min(CARTED));
+                self.cooc.add_pair(i, e.product, w * wi.min(CARTED));
                 if carted && wi >= CARTED {
                     self.together.add_pair(i, e.product, w);
                 }

@@ -2,11 +2,13 @@
 
 mod item_cf;
 mod memory;
+mod mf;
 mod popularity;
 mod random;
 mod scratch;
 
 pub use item_cf::ItemCf;
+pub use mf::Mf;
 pub use popularity::{Popularity, Scope};
 pub use random::RandomRecommender;
 
@@ -74,7 +76,7 @@ pub trait Recommender: Send + Sync {
 
 /// Every recommender.
 pub static REGISTRY: &[Entry<dyn Recommender>] =
-    &[popularity::ENTRY, random::ENTRY, item_cf::ENTRY];
+    &[popularity::ENTRY, random::ENTRY, item_cf::ENTRY, mf::ENTRY];
 
 /// Appends ranked products to `out` until it holds `k`, best first, skipping products not on
 /// sale, already in `out` or in the shopper's cart, and any beyond `per_category` of one

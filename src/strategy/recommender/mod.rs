@@ -1,16 +1,20 @@
 //! Recommenders: choose the slate a shopper sees and the cross-sell on the cart page.
 
+mod content;
 mod item_cf;
 mod memory;
 mod mf;
 mod popularity;
 mod random;
 mod scratch;
+mod user_cf;
 
+pub use content::Content;
 pub use item_cf::ItemCf;
 pub use mf::Mf;
 pub use popularity::{Popularity, Scope};
 pub use random::RandomRecommender;
+pub use user_cf::UserCf;
 
 use super::registry::Entry;
 use super::Shop;
@@ -75,8 +79,14 @@ pub trait Recommender: Send + Sync {
 }
 
 /// Every recommender.
-pub static REGISTRY: &[Entry<dyn Recommender>] =
-    &[popularity::ENTRY, random::ENTRY, item_cf::ENTRY, mf::ENTRY];
+pub static REGISTRY: &[Entry<dyn Recommender>] = &[
+    popularity::ENTRY,
+    random::ENTRY,
+    item_cf::ENTRY,
+    mf::ENTRY,
+    content::ENTRY,
+    user_cf::ENTRY,
+];
 
 /// Appends ranked products to `out` until it holds `k`, best first, skipping products not on
 /// sale, already in `out` or in the shopper's cart, and any beyond `per_category` of one

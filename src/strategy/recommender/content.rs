@@ -261,19 +261,6 @@ impl NewArrivals {
     }
 }
 
-/// A product's popularity in [0, 1]: log-scaled against the best seller.
-pub(super) fn popularity_prior(popularity: &Popularity, p: ProductId) -> f32 {
-    let best = popularity
-        .top()
-        .first()
-        .map_or(0.0, |&b| popularity.score(b));
-    if best <= 0.0 {
-        0.0
-    } else {
-        ((1.0 + popularity.score(p)).ln() / (1.0 + best).ln()) as f32
-    }
-}
-
 /// Scores the candidates of a profile into `channel`: best sellers and new arrivals of the
 /// profile's strongest categories, and the overall best sellers. Shared with the hybrid.
 #[allow(clippy::too_many_arguments)]
@@ -291,7 +278,7 @@ pub(super) fn score_content(
         if !scores.contains(p) {
             let info = catalog.product(p);
             let s = profile.match_score(catalog, weights, info)
-                + weights.popularity * popularity_prior(popularity, p);
+                + weights.popularity * popularity.prior(p);
             scores.add(p, channel, s);
         }
     };

@@ -17,7 +17,7 @@ use super::{take_ranked, Recommender};
 use crate::rng::SimRng;
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
 use crate::strategy::Shop;
-use crate::world::{DayLog, EventKind, ProductId, ShopperView};
+use crate::world::{DayLog, Event, EventKind, ProductId, ShopperView};
 
 /// Most co-occurring partners kept per product (the weakest make room for new ones).
 const ROW_CAP: usize = 256;
@@ -183,40 +183,93 @@ impl Neighbours {
     }
 }
 
-/// Item-item collaborative filtering.
+/// The item-item model: co-occurrences and the neighbour lists computed from them.
 #[derive(Debug, Clone)]
-pub struct ItemCf {
+pub(super) struct ItemModel {
     n_neighbours: usize,
     decay: f32,
     shrink: f32,
     alpha: f32,
-    per_category: usize,
-    memory: Memory,
     cooc: Cooccurrence,
     /// Co-carts and co-purchases only: "frequently bought together".
     together: Cooccurrence,
-    neighbours: Neighbours,
+    pub neighbours: Neighbours,
     bought_with: Neighbours,
-    popularity: Popularity,
 }
 
-impl ItemCf {
-    /// Builds the strategy with no history.
-    pub fn new(spec: &StrategySpec, ctx: &BuildContext) -> Self {
-        let n = ctx.catalog.len();
-        ItemCf {
+impl ItemModel {
+    /// An empty model with the registered parameters of `item-cf`.
+    pub fn new(spec: &StrategySpec, products: usize) -> Self {
+        ItemModel {
             n_neighbours: spec.param("neighbours") as usize,
             decay: 0.5f32.powf(1.0 / spec.param("half_life_days") as f32),
             shrink: spec.param("shrink") as f32,
             alpha: spec.param("alpha") as f32,
-            per_category: spec.param("per_category") as usize,
-            memory: Memory::new(ctx.population),
-            cooc: Cooccurrence::new(n),
-            together: Cooccurrence::new(n),
+            cooc: Cooccurrence::new(products),
+            together: Cooccurrence::new(products),
             neighbours: Neighbours::default(),
             bought_with: Neighbours::default(),
-            popularity: Popularity::fallback(ctx, Scope::Category),
         }
+    }
+
+    /// The registered defaults of `item-cf`.
+    pub fn with_defaults(products: usize) -> Self {
+        ItemModel::new(&super::defaults(&ENTRY.info), products)
+    }
+
+    /// Pairs each interest event with what its shopper remembers (co-views, co-carts,
+    /// co-purchases), adds it to the memory, and recomputes the neighbour lists.
+    pub fn learn(&mut self, events: &[Event], memory: &mut Memory) {
+        self.cooc.decay(self.decay);
+        self.together.decay(self.decay);
+        for e in events {
+            let Some(w) = interest(e) else { continue };
+            let carted = matches!(e.kind, EventKind::AddToCart | EventKind::Purchase);
+            let (items, weights) = memory.of(e.shopper);
+            for (&i, &wi) in items.iter().zip(weights) {
+                self.cooc.add_pair(i, e.product, w * wi.min(CARTED));
+                if carted && wi >= CARTED {
+                    self.together.add_pair(i, e.product, w);
+                }
+            }
+            self.cooc.add_mass(e.product, w);
+            if carted {
+                self.together.add_mass(e.product, w);
+            }
+            memory.touch(e.shopper, e.product, w);
+        }
+        self.neighbours = self
+            .cooc
+            .neighbours(self.n_neighbours, self.shrink, self.alpha);
+        self.bought_with = self
+            .together
+            .neighbours(self.n_neighbours, self.shrink, self.alpha);
+    }
+
+    /// Scores what is frequently bought together with the cart, backed up by what is often
+    /// looked at together, and takes the best `k` into `out`.
+    pub fn cross_sell(
+        &self,
+        shop: &Shop,
+        shopper: &ShopperView,
+        cart: &[ProductId],
+        k: usize,
+        out: &mut Vec<ProductId>,
+    ) {
+        with_scores(shop.catalog.len(), |scores| {
+            for &i in cart {
+                let (ids, sims) = self.bought_with.of(i);
+                for (&j, &s) in ids.iter().zip(sims) {
+                    scores.add(j, 0, s);
+                }
+                let (ids, sims) = self.neighbours.of(i);
+                for (&j, &s) in ids.iter().zip(sims) {
+                    scores.add(j, 1, s);
+                }
+            }
+            scores.rank(4 * k, |_, c| c[0] + 0.5 * c[1]);
+            take_ranked(shop, shopper, &scores.ranked, k, k, out);
+        });
     }
 }
 
@@ -253,6 +306,27 @@ pub(super) fn score_neighbours(
     }
 }
 
+/// Item-item collaborative filtering.
+#[derive(Debug, Clone)]
+pub struct ItemCf {
+    per_category: usize,
+    memory: Memory,
+    model: ItemModel,
+    popularity: Popularity,
+}
+
+impl ItemCf {
+    /// Builds the strategy with no history.
+    pub fn new(spec: &StrategySpec, ctx: &BuildContext) -> Self {
+        ItemCf {
+            per_category: spec.param("per_category") as usize,
+            memory: Memory::new(ctx.population),
+            model: ItemModel::new(spec, ctx.catalog.len()),
+            popularity: Popularity::fallback(ctx, Scope::Category),
+        }
+    }
+}
+
 impl Recommender for ItemCf {
     fn name(&self) -> &'static str {
         "item-cf"
@@ -267,7 +341,7 @@ impl Recommender for ItemCf {
     ) {
         let k = shop.slate_size;
         with_scores(shop.catalog.len(), |scores| {
-            score_neighbours(&self.neighbours, &self.memory, shopper, scores, 0);
+            score_neighbours(&self.model.neighbours, &self.memory, shopper, scores, 0);
             scores.rank(4 * k, |_, c| c[0]);
             take_ranked(shop, shopper, &scores.ranked, k, self.per_category, slate);
         });
@@ -284,60 +358,24 @@ impl Recommender for ItemCf {
         out: &mut Vec<ProductId>,
     ) {
         let k = shop.cross_sell_size;
-        with_scores(shop.catalog.len(), |scores| {
-            for &i in cart {
-                let (ids, sims) = self.bought_with.of(i);
-                for (&j, &s) in ids.iter().zip(sims) {
-                    scores.add(j, 0, s);
-                }
-                // Products seen together back up the thinner "bought together" evidence.
-                let (ids, sims) = self.neighbours.of(i);
-                for (&j, &s) in ids.iter().zip(sims) {
-                    scores.add(j, 1, s);
-                }
-            }
-            scores.rank(4 * k, |_, c| c[0] + 0.5 * c[1]);
-            take_ranked(shop, shopper, &scores.ranked, k, k, out);
-        });
+        self.model.cross_sell(shop, shopper, cart, k, out);
         self.popularity.complements(shop, cart, k, out);
     }
 
     fn learn(&mut self, shop: &Shop, log: &DayLog) {
         self.popularity.learn(shop, log);
-        self.cooc.decay(self.decay);
-        self.together.decay(self.decay);
-        for e in &log.events {
-            let Some(w) = interest(e) else { continue };
-            let carted = matches!(e.kind, EventKind::AddToCart | EventKind::Purchase);
-            let (items, weights) = self.memory.of(e.shopper);
-            for (&i, &wi) in items.iter().zip(weights) {
-                self.cooc.add_pair(i, e.product, w * wi.min(CARTED));
-                if carted && wi >= CARTED {
-                    self.together.add_pair(i, e.product, w);
-                }
-            }
-            self.cooc.add_mass(e.product, w);
-            if carted {
-                self.together.add_mass(e.product, w);
-            }
-            self.memory.touch(e.shopper, e.product, w);
-        }
-        self.neighbours = self
-            .cooc
-            .neighbours(self.n_neighbours, self.shrink, self.alpha);
-        self.bought_with = self
-            .together
-            .neighbours(self.n_neighbours, self.shrink, self.alpha);
+        self.model.learn(&log.events, &mut self.memory);
     }
 
     fn insights(&self, shop: &Shop) -> Vec<String> {
+        let neighbours = &self.model.neighbours;
         let mut lines = vec![format!(
             "neighbours for {} of {} products",
-            self.neighbours.covered(),
+            neighbours.covered(),
             shop.catalog.len()
         )];
         if let Some(&p) = self.popularity.top().first() {
-            let (ids, sims) = self.neighbours.of(p);
+            let (ids, sims) = neighbours.of(p);
             let shown: Vec<String> = ids
                 .iter()
                 .zip(sims)

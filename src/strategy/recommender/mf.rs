@@ -401,22 +401,16 @@ impl Mf {
     }
 }
 
-/// Scores a shopper's candidates by predicted interest into `channel`: the best sellers of
-/// the categories the shopper's vector likes most, and the overall best sellers. Returns
-/// false when nothing is known of the shopper. Shared with the hybrid.
+/// Scores candidates by a shopper vector's predicted interest into `channel`: the best
+/// sellers of the categories the vector likes most, and the overall best sellers. Shared
+/// with the hybrid.
 pub(super) fn score_factors(
     factors: &Factors,
-    memory: &Memory,
+    x: &[f32],
     popularity: &Popularity,
-    shopper: &ShopperView,
     scores: &mut super::scratch::Scores,
     channel: usize,
-) -> bool {
-    let mut x = [0f32; MAX_FACTORS];
-    let x = &mut x[..factors.f];
-    if !factors.shopper_vector(memory, shopper, x) {
-        return false;
-    }
+) {
     let mut cats = [0 as CategoryId; CATEGORIES];
     let n = factors.top_categories(x, &mut cats);
     for &k in &cats[..n] {
@@ -433,7 +427,6 @@ pub(super) fn score_factors(
             scores.add(p, channel, factors.score(x, p));
         }
     }
-    true
 }
 
 impl Recommender for Mf {
@@ -450,19 +443,15 @@ impl Recommender for Mf {
     ) {
         let k = shop.slate_size;
         if self.trained {
-            with_scores(shop.catalog.len(), |scores| {
-                if score_factors(
-                    &self.factors,
-                    &self.memory,
-                    &self.popularity,
-                    shopper,
-                    scores,
-                    0,
-                ) {
+            let mut x = [0f32; MAX_FACTORS];
+            let x = &mut x[..self.factors.f];
+            if self.factors.shopper_vector(&self.memory, shopper, x) {
+                with_scores(shop.catalog.len(), |scores| {
+                    score_factors(&self.factors, x, &self.popularity, scores, 0);
                     scores.rank(4 * k, |_, c| c[0]);
                     take_ranked(shop, shopper, &scores.ranked, k, self.per_category, slate);
-                }
-            });
+                });
+            }
         }
         self.popularity.fill(shop, shopper, rng, k, slate);
     }

@@ -1,6 +1,7 @@
 //! Recommenders: choose the slate a shopper sees and the cross-sell on the cart page.
 
 mod content;
+mod hybrid;
 mod item_cf;
 mod memory;
 mod mf;
@@ -10,13 +11,14 @@ mod scratch;
 mod user_cf;
 
 pub use content::Content;
+pub use hybrid::Hybrid;
 pub use item_cf::ItemCf;
 pub use mf::Mf;
 pub use popularity::{Popularity, Scope};
 pub use random::RandomRecommender;
 pub use user_cf::UserCf;
 
-use super::registry::Entry;
+use super::registry::{Entry, StrategyInfo, StrategySpec};
 use super::Shop;
 use crate::rng::SimRng;
 use crate::world::{DayLog, EventMask, ProductId, ShopperView};
@@ -86,6 +88,7 @@ pub static REGISTRY: &[Entry<dyn Recommender>] = &[
     mf::ENTRY,
     content::ENTRY,
     user_cf::ENTRY,
+    hybrid::ENTRY,
 ];
 
 /// Appends ranked products to `out` until it holds `k`, best first, skipping products not on
@@ -133,5 +136,14 @@ pub(crate) fn fill_random(shop: &Shop, k: usize, rng: &mut SimRng, out: &mut Vec
         if shop.on_sale(p) && !out.contains(&p) {
             out.push(p);
         }
+    }
+}
+
+/// A strategy's registered defaults, for recommenders that build on another's model.
+pub(crate) fn defaults(info: &StrategyInfo) -> StrategySpec {
+    StrategySpec {
+        family: info.family,
+        name: info.name,
+        params: info.params.iter().map(|p| (p.name, p.default)).collect(),
     }
 }

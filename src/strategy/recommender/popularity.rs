@@ -55,6 +55,7 @@ pub struct Popularity {
     scope: Scope,
     category_pool: usize,
     score: Vec<f64>,
+    prior: Vec<f32>,
     top: Vec<ProductId>,
     top_by_category: Vec<Vec<ProductId>>,
 }
@@ -74,6 +75,7 @@ impl Popularity {
             scope,
             category_pool: spec.param("category_pool") as usize,
             score: vec![0.0; ctx.catalog.len()],
+            prior: vec![0.0; ctx.catalog.len()],
             top: Vec::new(),
             top_by_category: vec![Vec::new(); ctx.catalog.categories().len()],
         }
@@ -81,19 +83,7 @@ impl Popularity {
 
     /// The registered defaults in a given scope: the fallback of learning recommenders.
     pub fn fallback(ctx: &BuildContext, scope: Scope) -> Self {
-        let mut p = Popularity::new(
-            &crate::strategy::registry::StrategySpec {
-                family: Family::Recommender,
-                name: ENTRY.info.name,
-                params: ENTRY
-                    .info
-                    .params
-                    .iter()
-                    .map(|p| (p.name, p.default))
-                    .collect(),
-            },
-            ctx,
-        );
+        let mut p = Popularity::new(&super::defaults(&ENTRY.info), ctx);
         p.scope = scope;
         p
     }
@@ -101,6 +91,13 @@ impl Popularity {
     /// Recency-decayed popularity of a product (0 for one nobody has touched).
     pub fn score(&self, p: ProductId) -> f64 {
         self.score[p as usize]
+    }
+
+    /// Popularity in [0, 1], log-scaled against the best seller: a prior other recommenders
+    /// blend in.
+    #[inline]
+    pub fn prior(&self, p: ProductId) -> f32 {
+        self.prior[p as usize]
     }
 
     /// The best sellers overall, best first.
@@ -243,6 +240,15 @@ impl Recommender for Popularity {
             self.score[e.product as usize] += w;
         }
         self.top = self.ranked(0..self.score.len() as ProductId, self.pool.max(TOP));
+        let best = self.top.first().map_or(0.0, |&b| self.score[b as usize]);
+        let scale = if best > 0.0 {
+            1.0 / (1.0 + best).ln()
+        } else {
+            0.0
+        };
+        for (prior, s) in self.prior.iter_mut().zip(&self.score) {
+            *prior = ((1.0 + s).ln() * scale) as f32;
+        }
         for (c, top) in self.top_by_category.iter_mut().enumerate() {
             let products = &shop.catalog.categories()[c].products;
             let mut ids: Vec<ProductId> = products

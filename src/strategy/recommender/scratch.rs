@@ -70,20 +70,17 @@ impl Scores {
         self.add(p, 0, 0.0);
     }
 
+    /// Lets `f` rewrite the channels of every candidate, in candidate order.
+    pub fn update(&mut self, mut f: impl FnMut(ProductId, &mut [f32; CHANNELS])) {
+        for &p in &self.touched {
+            f(p, &mut self.score[p as usize]);
+        }
+    }
+
     /// Whether `p` is a candidate.
     #[inline]
     pub fn contains(&self, p: ProductId) -> bool {
         self.stamp[p as usize] == self.generation
-    }
-
-    /// The channels of a candidate (zeros for a product that is not one).
-    #[inline]
-    pub fn get(&self, p: ProductId) -> [f32; CHANNELS] {
-        if self.contains(p) {
-            self.score[p as usize]
-        } else {
-            [0.0; CHANNELS]
-        }
     }
 
     /// Candidates in the order they were first scored.
@@ -143,7 +140,10 @@ mod tests {
         with_scores(10, |s| {
             assert!(s.candidates().is_empty());
             assert!(!s.contains(3));
-            assert_eq!(s.get(3), [0.0; CHANNELS]);
+            s.add(4, 2, 1.0);
+            s.update(|p, c| c[3] = p as f32);
+            s.rank(1, |_, c| c[3] + c[2]);
+            assert_eq!(s.ranked, vec![(5.0, 4)]);
         });
     }
 }

@@ -204,9 +204,7 @@ impl Recommender for UserCf {
                 let max = scores.channel_max()[0].max(1e-6);
                 let pw = self.popularity_weight;
                 let pop = &self.popularity;
-                scores.rank(4 * k, |p, c| {
-                    c[0] / max + pw * super::content::popularity_prior(pop, p)
-                });
+                scores.rank(4 * k, |p, c| c[0] / max + pw * pop.prior(p));
                 take_ranked(shop, shopper, &scores.ranked, k, self.per_category, slate);
             });
         }

@@ -14,7 +14,7 @@ use super::{take_ranked, Recommender};
 use crate::rng::SimRng;
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
 use crate::strategy::Shop;
-use crate::world::{Catalog, CategoryId, DayLog, ProductId, ProductInfo, ShopperView};
+use crate::world::{Catalog, CategoryId, DayLog, ProductId, ProductInfo, ShopperId, ShopperView};
 
 /// Price bands: log price against the category's reference price, cut at these points.
 const BAND_CUTS: [f64; 4] = [-0.45, -0.15, 0.15, 0.45];
@@ -113,6 +113,17 @@ impl Profile {
     /// The profile of the shopper's remembered interests and today's clicks, or `None` when
     /// nothing is known of them.
     pub fn of(catalog: &Catalog, memory: &Memory, shopper: &ShopperView) -> Option<Profile> {
+        Profile::with(catalog, memory, shopper.id, &shopper.history.recent)
+    }
+
+    /// The profile of a shopper's remembered interests and of `recent` products (counted as
+    /// clicks where the memory lacks them).
+    pub fn with(
+        catalog: &Catalog,
+        memory: &Memory,
+        shopper: ShopperId,
+        recent: &[ProductId],
+    ) -> Option<Profile> {
         let mut p = Profile {
             categories: [(0, 0.0); PROFILE],
             n_categories: 0,
@@ -121,10 +132,8 @@ impl Profile {
             tags: [0.0; TAGS],
             bands: [0.0; BANDS],
         };
-        let (items, weights) = memory.of(shopper.id);
-        let fresh = shopper
-            .history
-            .recent
+        let (items, weights) = memory.of(shopper);
+        let fresh = recent
             .iter()
             .filter(|p| !items.contains(p))
             .map(|&p| (p, 1.0));
@@ -187,6 +196,14 @@ impl Profile {
             }
             None => {}
         }
+    }
+
+    /// A category's rank in the profile (0 = strongest) and its share of the interest.
+    pub fn category_rank(&self, c: CategoryId) -> Option<(usize, f32)> {
+        self.categories[..self.n_categories]
+            .iter()
+            .position(|e| e.0 == c)
+            .map(|i| (i, self.categories[i].1))
     }
 
     /// The profile's categories, strongest first.

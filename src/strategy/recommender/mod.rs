@@ -1,5 +1,6 @@
 //! Recommenders: choose the slate a shopper sees and the cross-sell on the cart page.
 
+mod bandit;
 mod content;
 mod hybrid;
 mod item_cf;
@@ -10,6 +11,7 @@ mod random;
 mod scratch;
 mod user_cf;
 
+pub use bandit::Bandit;
 pub use content::Content;
 pub use hybrid::Hybrid;
 pub use item_cf::ItemCf;
@@ -89,6 +91,7 @@ pub static REGISTRY: &[Entry<dyn Recommender>] = &[
     content::ENTRY,
     user_cf::ENTRY,
     hybrid::ENTRY,
+    bandit::ENTRY,
 ];
 
 /// Appends ranked products to `out` until it holds `k`, best first, skipping products not on

@@ -22,6 +22,8 @@ pub(super) struct Scores {
     touched: Vec<ProductId>,
     /// Candidates ranked by [`Scores::rank`], best first.
     pub ranked: Vec<(f32, ProductId)>,
+    /// Free space for a strategy's own (value, id) pairs, such as categories to rank.
+    pub pairs: Vec<(f32, u32)>,
 }
 
 thread_local! {
@@ -50,6 +52,7 @@ impl Scores {
         }
         self.touched.clear();
         self.ranked.clear();
+        self.pairs.clear();
     }
 
     /// Adds `s` to channel `channel` of product `p`, making it a candidate.

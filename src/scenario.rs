@@ -19,6 +19,10 @@ pub const BUILT_INS: &[(&str, &str)] = &[
     ("fashion", include_str!("../scenarios/fashion.toml")),
     ("electronics", include_str!("../scenarios/electronics.toml")),
     ("roi-card", include_str!("../scenarios/roi-card.toml")),
+    (
+        "recommenders",
+        include_str!("../scenarios/recommenders.toml"),
+    ),
 ];
 
 /// One problem found in a scenario: the key path and what is wrong with its value.

@@ -141,8 +141,8 @@ impl Linear {
     fn solve(&mut self) {
         let mut m = [[0f64; 2 * D]; D];
         for (i, row) in m.iter_mut().enumerate() {
-            for j in 0..D {
-                row[j] = f64::from(self.a[i * D + j]) + if i == j { f64::from(RIDGE) } else { 0.0 };
+            for (j, v) in row.iter_mut().take(D).enumerate() {
+                *v = f64::from(self.a[i * D + j]) + if i == j { f64::from(RIDGE) } else { 0.0 };
             }
             row[D + i] = 1.0;
         }
@@ -161,9 +161,9 @@ impl Linear {
                 }
             }
         }
-        for i in 0..D {
+        for (i, row) in m.iter().enumerate() {
             for j in 0..D {
-                self.inverse[i * D + j] = m[i][D + j] as f32;
+                self.inverse[i * D + j] = row[D + j] as f32;
             }
         }
         for i in 0..D {
@@ -447,10 +447,8 @@ impl Recommender for Bandit {
                     s[1] += w;
                     self.linear[k as usize].observe(&c.x, w, r);
                 }
-                EventKind::Click | EventKind::Purchase => {
-                    if !today.contains(&e.product) {
-                        today.push(e.product);
-                    }
+                EventKind::Click | EventKind::Purchase if !today.contains(&e.product) => {
+                    today.push(e.product);
                 }
                 _ => {}
             }

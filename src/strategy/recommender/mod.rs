@@ -1,4 +1,69 @@
 //! Recommenders: choose the slate a shopper sees and the cross-sell on the cart page.
+//!
+//! | name | what it does |
+//! |---|---|
+//! | `random` | uniformly random products: the floor |
+//! | `popularity` | recency-decayed best sellers, overall or of the shopper's categories |
+//! | `item-cf` | neighbours of the shopper's recent products by co-occurrence; bought-together cross-sell |
+//! | `user-cf` | what the shopper's most similar shoppers liked |
+//! | `content` | products whose category, brand, tags and price band match the shopper's history |
+//! | `mf` | implicit-feedback matrix factorization (ALS), retrained nightly |
+//! | `hybrid` | a blend of the above with explicit cold start for new shoppers and products |
+//! | `bandit` | categories as arms: epsilon-greedy, Thompson sampling or LinUCB |
+//!
+//! Learning recommenders learn only in the nightly batch, from their own arm's events. They
+//! remember a fixed number of interests per shopper (`memory`), precompute what a visit
+//! needs (neighbour lists, vectors, ranked lists), and score a visit's candidates in
+//! per-thread scratch space (`scratch`), so serving a slate reads arrays and allocates
+//! nothing. When they know too little they fall back to best sellers.
+//!
+//! # The observation boundary
+//!
+//! A recommender sees a shopper through [`ShopperView`] and the shop through [`Shop`]: what a
+//! real shop sees.
+//!
+//! ```
+//! use shoplab::strategy::Shop;
+//! use shoplab::world::ShopperView;
+//!
+//! fn seen(shop: &Shop, view: &ShopperView) -> (u32, f64) {
+//!     (view.history.visits, shop.catalog.product(0).list_price)
+//! }
+//! ```
+//!
+//! Hidden traits are not reachable from there: none of these compiles.
+//!
+//! ```compile_fail
+//! use shoplab::world::ShopperView;
+//!
+//! fn peek(view: &ShopperView) -> f32 {
+//!     view.price_sensitivity
+//! }
+//! ```
+//!
+//! ```compile_fail
+//! use shoplab::strategy::Shop;
+//!
+//! fn peek(shop: &Shop) -> f64 {
+//!     shop.catalog.quality(0)
+//! }
+//! ```
+//!
+//! ```compile_fail
+//! use shoplab::strategy::Shop;
+//!
+//! fn peek(shop: &Shop) -> f32 {
+//!     shop.catalog.latent(0)[0]
+//! }
+//! ```
+//!
+//! ```compile_fail
+//! use shoplab::world::World;
+//!
+//! fn peek(world: &World) -> f32 {
+//!     world.population().traits(0).price_sensitivity
+//! }
+//! ```
 
 mod bandit;
 mod content;

@@ -67,12 +67,6 @@ impl Scores {
         self.score[i][channel] += s;
     }
 
-    /// Makes `p` a candidate without scoring it.
-    #[inline]
-    pub fn touch(&mut self, p: ProductId) {
-        self.add(p, 0, 0.0);
-    }
-
     /// Lets `f` rewrite the channels of every candidate, in candidate order.
     pub fn update(&mut self, mut f: impl FnMut(ProductId, &mut [f32; CHANNELS])) {
         for &p in &self.touched {
@@ -87,6 +81,7 @@ impl Scores {
     }
 
     /// Candidates in the order they were first scored.
+    #[cfg(test)]
     pub fn candidates(&self) -> &[ProductId] {
         &self.touched
     }
@@ -133,7 +128,7 @@ mod tests {
             s.add(5, 0, 2.0);
             s.add(3, 0, 1.5);
             s.add(7, 1, 9.0);
-            s.touch(2);
+            s.add(2, 0, 0.0);
             assert_eq!(s.candidates(), &[3, 5, 7, 2]);
             assert_eq!(s.channel_max()[..2], [2.5, 9.0]);
             s.rank(10, |_, c| c[0]);

@@ -18,7 +18,7 @@
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use super::content::Profile;
+use super::content::{Attributes, Profile};
 use super::memory::Memory;
 use super::popularity::{Popularity, Scope};
 use super::scratch::with_scores;
@@ -195,6 +195,7 @@ pub struct Bandit {
     categories: usize,
     /// First day any product of each category is on sale.
     opens: Vec<u32>,
+    attrs: Attributes,
     memory: Memory,
     popularity: Popularity,
     /// (clicks, trials) per bucket and category.
@@ -237,6 +238,7 @@ impl Bandit {
             category_pool: spec.param("category_pool") as usize,
             categories,
             opens,
+            attrs: Attributes::new(ctx.catalog),
             memory: Memory::new(ctx.population),
             popularity: Popularity::fallback(ctx, Scope::Global),
             stats: vec![[0.0; 2]; BUCKETS * categories],
@@ -341,7 +343,7 @@ impl Recommender for Bandit {
         slate: &mut Vec<ProductId>,
     ) {
         let k = shop.slate_size;
-        let profile = Profile::of(shop.catalog, &self.memory, shopper);
+        let profile = Profile::of(&self.attrs, &self.memory, shopper);
         with_scores(shop.catalog.len(), |scores| {
             let arms = &mut scores.pairs;
             let general = if profile.is_some() { 4 } else { 0 };
@@ -427,7 +429,7 @@ impl Recommender for Bandit {
             }
             match e.kind {
                 EventKind::Visit => {
-                    profile = Profile::with(shop.catalog, &self.memory, e.shopper, &today);
+                    profile = Profile::with(&self.attrs, &self.memory, e.shopper, &today);
                 }
                 EventKind::Impression if (e.position as usize) < POSITIONS => {
                     let clicked = events.get(i + 1).is_some_and(|n| {

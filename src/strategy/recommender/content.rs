@@ -24,7 +24,7 @@ const BANDS: usize = BAND_CUTS.len() + 1;
 /// plus today's clicks).
 const PROFILE: usize = 24;
 /// Observable tags (a `u16` bit set).
-const TAGS: usize = 16;
+const TAGS: usize = u16::BITS as usize;
 /// Categories of a profile whose products a visit scores.
 const CATEGORIES: usize = 3;
 /// Best sellers of a category that a visit scores.
@@ -82,10 +82,45 @@ pub(super) const ENTRY: Entry<dyn Recommender> = Entry {
 };
 
 /// The price band of a product within its category.
-pub(super) fn price_band(catalog: &Catalog, info: &ProductInfo) -> usize {
+fn price_band(catalog: &Catalog, info: &ProductInfo) -> usize {
     let reference = catalog.categories()[info.category as usize].reference_price;
     let x = (info.list_price / reference).ln();
     BAND_CUTS.iter().take_while(|&&cut| x > cut).count()
+}
+
+/// A product's observable attributes in the compact form profiles match against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Attr {
+    pub category: CategoryId,
+    pub brand: u16,
+    pub tags: u16,
+    pub band: u8,
+}
+
+/// Every product's [`Attr`], computed once: the catalog's attributes never change.
+#[derive(Debug, Clone)]
+pub(super) struct Attributes(Vec<Attr>);
+
+impl Attributes {
+    pub fn new(catalog: &Catalog) -> Self {
+        Attributes(
+            catalog
+                .products()
+                .iter()
+                .map(|info| Attr {
+                    category: info.category,
+                    brand: info.brand,
+                    tags: info.tags,
+                    band: price_band(catalog, info) as u8,
+                })
+                .collect(),
+        )
+    }
+
+    #[inline]
+    pub fn of(&self, p: ProductId) -> Attr {
+        self.0[p as usize]
+    }
 }
 
 /// How much each attribute match counts.
@@ -112,14 +147,14 @@ pub(super) struct Profile {
 impl Profile {
     /// The profile of the shopper's remembered interests and today's clicks, or `None` when
     /// nothing is known of them.
-    pub fn of(catalog: &Catalog, memory: &Memory, shopper: &ShopperView) -> Option<Profile> {
-        Profile::with(catalog, memory, shopper.id, &shopper.history.recent)
+    pub fn of(attrs: &Attributes, memory: &Memory, shopper: &ShopperView) -> Option<Profile> {
+        Profile::with(attrs, memory, shopper.id, &shopper.history.recent)
     }
 
     /// The profile of a shopper's remembered interests and of `recent` products (counted as
     /// clicks where the memory lacks them).
     pub fn with(
-        catalog: &Catalog,
+        attrs: &Attributes,
         memory: &Memory,
         shopper: ShopperId,
         recent: &[ProductId],
@@ -144,17 +179,17 @@ impl Profile {
             .zip(weights.iter().copied())
             .chain(fresh)
         {
-            let info = catalog.product(item);
+            let a = attrs.of(item);
             total += w;
-            p.add_category(info.category, w);
-            p.add_brand(info.brand, w);
-            let n_tags = info.tags.count_ones().max(1) as f32;
-            for t in 0..TAGS {
-                if info.tags & (1 << t) != 0 {
-                    p.tags[t] += w / n_tags;
-                }
+            p.add_category(a.category, w);
+            p.add_brand(a.brand, w);
+            let share = w / a.tags.count_ones().max(1) as f32;
+            let mut tags = a.tags;
+            while tags != 0 {
+                p.tags[tags.trailing_zeros() as usize] += share;
+                tags &= tags - 1;
             }
-            p.bands[price_band(catalog, info)] += w;
+            p.bands[a.band as usize] += w;
         }
         if total <= 0.0 {
             return None;
@@ -212,26 +247,24 @@ impl Profile {
     }
 
     /// How well a product's attributes match the profile, without popularity.
-    pub fn match_score(&self, catalog: &Catalog, weights: &Weights, info: &ProductInfo) -> f32 {
+    #[inline]
+    pub fn match_score(&self, weights: &Weights, a: Attr) -> f32 {
         let category = self.categories[..self.n_categories]
             .iter()
-            .find(|c| c.0 == info.category)
+            .find(|c| c.0 == a.category)
             .map_or(0.0, |c| c.1);
         let brand = self.brands[..self.n_brands]
             .iter()
-            .find(|b| b.0 == info.brand)
+            .find(|b| b.0 == a.brand)
             .map_or(0.0, |b| b.1);
-        let n_tags = info.tags.count_ones();
-        let tags = if n_tags == 0 {
-            0.0
-        } else {
-            (0..TAGS)
-                .filter(|t| info.tags & (1 << t) != 0)
-                .map(|t| self.tags[t])
-                .sum::<f32>()
-                / n_tags as f32
-        };
-        let band = self.bands[price_band(catalog, info)];
+        let mut tags = 0.0;
+        let mut bits = a.tags;
+        while bits != 0 {
+            tags += self.tags[bits.trailing_zeros() as usize];
+            bits &= bits - 1;
+        }
+        let tags = tags / a.tags.count_ones().max(1) as f32;
+        let band = self.bands[a.band as usize];
         weights.category * category
             + weights.brand * brand
             + weights.tag * tags
@@ -282,7 +315,7 @@ impl NewArrivals {
 /// profile's strongest categories, and the overall best sellers. Shared with the hybrid.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn score_content(
-    shop: &Shop,
+    attrs: &Attributes,
     profile: &Profile,
     weights: &Weights,
     popularity: &Popularity,
@@ -290,11 +323,9 @@ pub(super) fn score_content(
     scores: &mut Scores,
     channel: usize,
 ) {
-    let catalog = shop.catalog;
     let score = |scores: &mut Scores, p: ProductId| {
         if !scores.contains(p) {
-            let info = catalog.product(p);
-            let s = profile.match_score(catalog, weights, info)
+            let s = profile.match_score(weights, attrs.of(p))
                 + weights.popularity * popularity.prior(p);
             scores.add(p, channel, s);
         }
@@ -320,6 +351,7 @@ pub struct Content {
     weights: Weights,
     new_days: u32,
     per_category: usize,
+    attrs: Attributes,
     memory: Memory,
     popularity: Popularity,
     arrivals: NewArrivals,
@@ -341,6 +373,7 @@ impl Content {
             },
             new_days,
             per_category: spec.param("per_category") as usize,
+            attrs: Attributes::new(ctx.catalog),
             memory: Memory::new(ctx.population),
             popularity: Popularity::fallback(ctx, Scope::Category),
             arrivals,
@@ -361,10 +394,10 @@ impl Recommender for Content {
         slate: &mut Vec<ProductId>,
     ) {
         let k = shop.slate_size;
-        if let Some(profile) = Profile::of(shop.catalog, &self.memory, shopper) {
+        if let Some(profile) = Profile::of(&self.attrs, &self.memory, shopper) {
             with_scores(shop.catalog.len(), |scores| {
                 score_content(
-                    shop,
+                    &self.attrs,
                     &profile,
                     &self.weights,
                     &self.popularity,

@@ -12,7 +12,7 @@
 //!   attributes best match the shopper's profile; once shoppers interact with them, the
 //!   collaborative components take over.
 
-use super::content::{score_content, NewArrivals, Profile, Weights};
+use super::content::{score_content, Attributes, NewArrivals, Profile, Weights};
 use super::item_cf::{score_neighbours, ItemModel};
 use super::memory::Memory;
 use super::mf::{score_factors, Factors, MAX_FACTORS};
@@ -53,6 +53,7 @@ pub struct Hybrid {
     new_days: u32,
     per_category: usize,
     content: Weights,
+    attrs: Attributes,
     memory: Memory,
     items: ItemModel,
     factors: Factors,
@@ -88,6 +89,7 @@ impl Hybrid {
                 // Popularity is a component of its own here.
                 popularity: 0.0,
             },
+            attrs: Attributes::new(ctx.catalog),
             memory: Memory::new(ctx.population),
             items: ItemModel::with_defaults(ctx.catalog.len()),
             factors: Factors::new(
@@ -112,7 +114,7 @@ impl Hybrid {
                 if !shop.on_sale(p) || slate.contains(&p) {
                     continue;
                 }
-                let s = profile.match_score(shop.catalog, &self.content, shop.catalog.product(p));
+                let s = profile.match_score(&self.content, self.attrs.of(p));
                 if best.is_none_or(|(b, q)| s > b || (s == b && p < q)) {
                     best = Some((s, p));
                 }
@@ -135,7 +137,7 @@ impl Recommender for Hybrid {
         slate: &mut Vec<ProductId>,
     ) {
         let k = shop.slate_size;
-        let Some(profile) = Profile::of(shop.catalog, &self.memory, shopper) else {
+        let Some(profile) = Profile::of(&self.attrs, &self.memory, shopper) else {
             // A new shopper: best sellers until they show an interest.
             self.popularity.fill(shop, shopper, rng, k, slate);
             return;
@@ -155,7 +157,7 @@ impl Recommender for Hybrid {
                 score_factors(&self.factors, x, &self.popularity, scores, 1);
             }
             score_content(
-                shop,
+                &self.attrs,
                 &profile,
                 &self.content,
                 &self.popularity,
@@ -164,10 +166,9 @@ impl Recommender for Hybrid {
                 2,
             );
             // Every component scores every candidate.
-            let catalog = shop.catalog;
             scores.update(|p, c| {
                 c[1] = if known { self.factors.score(x, p) } else { 0.0 };
-                c[2] = profile.match_score(catalog, &self.content, catalog.product(p));
+                c[2] = profile.match_score(&self.content, self.attrs.of(p));
                 c[3] = self.popularity.prior(p);
             });
             let max = scores.channel_max();

@@ -100,20 +100,30 @@ impl Scores {
     /// Ranks the candidates by `value(product, channels)`, best first, ties by id, keeping
     /// the `keep` best of those with a finite value; the result is in [`Scores::ranked`].
     pub fn rank(&mut self, keep: usize, mut value: impl FnMut(ProductId, &[f32; CHANNELS]) -> f32) {
-        self.ranked.clear();
+        // A bounded insertion sort: after the first `keep` candidates most are turned away by
+        // one comparison with the worst kept, cheaper than sorting every candidate.
+        let ranked = &mut self.ranked;
+        ranked.clear();
+        if keep == 0 {
+            return;
+        }
+        let before =
+            |a: &(f32, ProductId), b: &(f32, ProductId)| a.0 > b.0 || (a.0 == b.0 && a.1 < b.1);
         for &p in &self.touched {
             let v = value(p, &self.score[p as usize]);
-            if v.is_finite() {
-                self.ranked.push((v, p));
+            if !v.is_finite() {
+                continue;
             }
+            let item = (v, p);
+            if ranked.len() == keep {
+                if !before(&item, &ranked[keep - 1]) {
+                    continue;
+                }
+                ranked.pop();
+            }
+            let at = ranked.partition_point(|r| before(r, &item));
+            ranked.insert(at, item);
         }
-        let order =
-            |a: &(f32, ProductId), b: &(f32, ProductId)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
-        if self.ranked.len() > keep {
-            self.ranked.select_nth_unstable_by(keep, order);
-            self.ranked.truncate(keep);
-        }
-        self.ranked.sort_unstable_by(order);
     }
 }
 

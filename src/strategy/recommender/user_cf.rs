@@ -61,9 +61,12 @@ pub struct UserCf {
     popularity_weight: f32,
     per_category: usize,
     memory: Memory,
-    /// Last shoppers to touch each product, oldest first, `TOUCHED_BY` slots per product.
-    touched_by: Vec<ShopperId>,
+    /// Last shoppers to touch each product with their interest in it, oldest first,
+    /// `TOUCHED_BY` slots per product.
+    touched_by: Vec<(ShopperId, f32)>,
     touched_len: Vec<u8>,
+    /// Length of each shopper's interest vector, for the cosine.
+    norms: Vec<f32>,
     /// Nearest neighbours per shopper: `k` (id, similarity) slots.
     neighbours: Vec<(ShopperId, f32)>,
     n_neighbours: Vec<u8>,
@@ -82,8 +85,9 @@ impl UserCf {
             popularity_weight: spec.param("popularity_weight") as f32,
             per_category: spec.param("per_category") as usize,
             memory: Memory::new(ctx.population),
-            touched_by: vec![0; ctx.catalog.len() * TOUCHED_BY],
+            touched_by: vec![(0, 0.0); ctx.catalog.len() * TOUCHED_BY],
             touched_len: vec![0; ctx.catalog.len()],
+            norms: vec![0.0; n],
             neighbours: vec![(0, 0.0); n * k],
             n_neighbours: vec![0; n],
             popularity: Popularity::fallback(ctx, Scope::Category),
@@ -91,16 +95,17 @@ impl UserCf {
         }
     }
 
-    fn touched_by(&self, p: ProductId) -> &[ShopperId] {
+    fn touched_by(&self, p: ProductId) -> &[(ShopperId, f32)] {
         let base = p as usize * TOUCHED_BY;
         &self.touched_by[base..base + self.touched_len[p as usize] as usize]
     }
 
-    fn remember_toucher(&mut self, p: ProductId, s: ShopperId) {
+    /// Makes `s` the newest shopper to touch `p`, with interest `w`.
+    fn remember_toucher(&mut self, p: ProductId, s: ShopperId, w: f32) {
         let base = p as usize * TOUCHED_BY;
         let len = self.touched_len[p as usize] as usize;
         let list = &mut self.touched_by[base..base + TOUCHED_BY];
-        let from = match list[..len].iter().position(|&t| t == s) {
+        let from = match list[..len].iter().position(|t| t.0 == s) {
             Some(i) => i,
             None if len < TOUCHED_BY => {
                 self.touched_len[p as usize] += 1;
@@ -110,7 +115,7 @@ impl UserCf {
         };
         let last = self.touched_len[p as usize] as usize - 1;
         list.copy_within(from + 1..=last, from);
-        list[last] = s;
+        list[last] = (s, w);
     }
 
     fn neighbours_of(&self, s: ShopperId) -> &[(ShopperId, f32)] {
@@ -121,62 +126,82 @@ impl UserCf {
         }
     }
 
-    /// The `k` shoppers most similar to `s`, written to `out`; `votes` is reusable space.
-    fn nearest(
-        &self,
-        s: ShopperId,
-        votes: &mut Vec<(ShopperId, f32)>,
-        out: &mut [(ShopperId, f32)],
-    ) -> usize {
-        votes.clear();
-        let (items, weights) = self.memory.of(s);
-        for (&p, &w) in items.iter().zip(weights) {
-            let others = self.touched_by(p);
-            // Sharing a product everyone touches says less than sharing a rare one.
-            let damp = 1.0 / (1.0 + others.len() as f32).ln().max(1.0);
-            for &t in others {
-                if t != s {
-                    votes.push((t, w * damp * weight_of(&self.memory, t, p)));
+    /// The shoppers most similar to `s`, best first, written to `out`; returns how many.
+    fn nearest(&self, s: ShopperId, out: &mut [(ShopperId, f32)]) -> usize {
+        VOTES.with(|cell| {
+            let votes = &mut *cell.borrow_mut();
+            votes.reset(self.norms.len());
+            let (items, weights) = self.memory.of(s);
+            for (&p, &w) in items.iter().zip(weights) {
+                let others = self.touched_by(p);
+                // Sharing a product everyone touches says less than sharing a rare one.
+                let damp = 1.0 / (1.0 + others.len() as f32).ln().max(1.0);
+                for &(t, wt) in others {
+                    if t != s {
+                        votes.add(t, w * damp * wt);
+                    }
                 }
             }
-        }
-        votes.sort_unstable_by_key(|v| v.0);
-        let norm_s = norm(&self.memory, s);
-        let mut merged = 0;
-        let mut i = 0;
-        while i < votes.len() {
-            let t = votes[i].0;
-            let mut dot = 0.0;
-            while i < votes.len() && votes[i].0 == t {
-                dot += votes[i].1;
-                i += 1;
+            let norm_s = self.norms[s as usize];
+            let before =
+                |a: &(ShopperId, f32), b: &(ShopperId, f32)| a.1 > b.1 || (a.1 == b.1 && a.0 < b.0);
+            let mut n = 0;
+            for &t in &votes.touched {
+                let sim = votes.sum[t as usize] / (norm_s * self.norms[t as usize]).max(1e-6);
+                let item = (t, sim);
+                if n == out.len() {
+                    if !before(&item, &out[n - 1]) {
+                        continue;
+                    }
+                    n -= 1;
+                }
+                let at = out[..n].partition_point(|r| before(r, &item));
+                out.copy_within(at..n, at + 1);
+                out[at] = item;
+                n += 1;
             }
-            votes[merged] = (t, dot / (norm_s * norm(&self.memory, t)).max(1e-6));
-            merged += 1;
-        }
-        votes.truncate(merged);
-        let order =
-            |a: &(ShopperId, f32), b: &(ShopperId, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-        if votes.len() > out.len() {
-            votes.select_nth_unstable_by(out.len(), order);
-            votes.truncate(out.len());
-        }
-        votes.sort_unstable_by(order);
-        out[..votes.len()].copy_from_slice(votes);
-        votes.len()
+            n
+        })
     }
 }
 
-fn weight_of(memory: &Memory, s: ShopperId, p: ProductId) -> f32 {
-    let (items, weights) = memory.of(s);
-    items
-        .iter()
-        .position(|&q| q == p)
-        .map_or(0.0, |i| weights[i])
+/// Votes for neighbours, per thread: a dense sum per shopper reset by a generation stamp.
+#[derive(Debug, Default)]
+struct Votes {
+    sum: Vec<f32>,
+    stamp: Vec<u32>,
+    generation: u32,
+    touched: Vec<ShopperId>,
 }
 
-fn norm(memory: &Memory, s: ShopperId) -> f32 {
-    memory.of(s).1.iter().map(|w| w * w).sum::<f32>().sqrt()
+impl Votes {
+    fn reset(&mut self, population: usize) {
+        if self.stamp.len() < population {
+            self.stamp.resize(population, 0);
+            self.sum.resize(population, 0.0);
+        }
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.generation = 1;
+        }
+        self.touched.clear();
+    }
+
+    #[inline]
+    fn add(&mut self, t: ShopperId, v: f32) {
+        let i = t as usize;
+        if self.stamp[i] != self.generation {
+            self.stamp[i] = self.generation;
+            self.sum[i] = 0.0;
+            self.touched.push(t);
+        }
+        self.sum[i] += v;
+    }
+}
+
+thread_local! {
+    static VOTES: std::cell::RefCell<Votes> = std::cell::RefCell::new(Votes::default());
 }
 
 impl Recommender for UserCf {
@@ -229,7 +254,9 @@ impl Recommender for UserCf {
         for e in &log.events {
             if let Some(w) = interest(e) {
                 self.memory.touch(e.shopper, e.product, w);
-                self.remember_toucher(e.product, e.shopper);
+                // The product is now the newest remembered: its weight is the last one.
+                let total = self.memory.of(e.shopper).1.last().copied().unwrap_or(w);
+                self.remember_toucher(e.product, e.shopper, total);
                 if active.last() != Some(&e.shopper) {
                     active.push(e.shopper);
                 }
@@ -238,19 +265,23 @@ impl Recommender for UserCf {
         // The log is in shopper order, but make the list strictly sorted and unique anyway.
         active.sort_unstable();
         active.dedup();
+        for &s in &active {
+            let weights = self.memory.of(s).1;
+            self.norms[s as usize] = weights.iter().map(|w| w * w).sum::<f32>().sqrt();
+        }
+        // Shoppers with new interests find their neighbours again; the others keep theirs.
         let k = self.k;
-        let found: Vec<(Vec<(ShopperId, f32)>, usize)> = active
-            .par_iter()
-            .map_init(Vec::new, |votes, &s| {
-                let mut out = vec![(0, 0.0); k];
-                let n = self.nearest(s, votes, &mut out);
-                (out, n)
-            })
-            .collect();
-        for (&s, (list, n)) in active.iter().zip(found) {
+        let mut found = vec![(0, 0.0); active.len() * k];
+        let mut lens = vec![0u8; active.len()];
+        found
+            .par_chunks_mut(k)
+            .zip(lens.par_iter_mut())
+            .zip(active.par_iter())
+            .for_each(|((out, len), &s)| *len = self.nearest(s, out) as u8);
+        for ((&s, list), &n) in active.iter().zip(found.chunks(k)).zip(&lens) {
             let base = s as usize * k;
-            self.neighbours[base..base + k].copy_from_slice(&list);
-            self.n_neighbours[s as usize] = n as u8;
+            self.neighbours[base..base + k].copy_from_slice(list);
+            self.n_neighbours[s as usize] = n;
         }
         self.covered = self.n_neighbours.iter().filter(|&&n| n > 0).count();
     }

@@ -28,9 +28,9 @@ const TAGS: usize = u16::BITS as usize;
 /// Categories of a profile whose products a visit scores.
 const CATEGORIES: usize = 3;
 /// Best sellers of a category that a visit scores.
-const CATEGORY_POOL: usize = 24;
+const CATEGORY_POOL: usize = 16;
 /// Best sellers overall that a visit scores.
-const GLOBAL_POOL: usize = 24;
+const GLOBAL_POOL: usize = 16;
 
 pub(super) const ENTRY: Entry<dyn Recommender> = Entry {
     info: StrategyInfo {

@@ -31,9 +31,9 @@ const INIT_SEED: u64 = 0x6d66_5f69_6e69_7421;
 /// Categories whose best sellers a visit ranks.
 const CATEGORIES: usize = 3;
 /// Best sellers of a category that a visit ranks.
-const CATEGORY_POOL: usize = 32;
+const CATEGORY_POOL: usize = 16;
 /// Best sellers overall that a visit ranks.
-const GLOBAL_POOL: usize = 32;
+const GLOBAL_POOL: usize = 16;
 
 pub(super) const ENTRY: Entry<dyn Recommender> = Entry {
     info: StrategyInfo {
@@ -232,8 +232,11 @@ impl Factors {
             .map(|(&p, &w)| (p, w))
             .chain(extra[..n].iter().copied())
             .map(|(p, w)| (&self.items[p as usize * f..(p as usize + 1) * f], w));
-        let mut solver = Solver::default();
-        solver.solve(&self.gram, self.lambda, self.confidence, rows, x);
+        // The solver's space is large enough for any factor count: reuse this thread's.
+        SOLVER.with(|s| {
+            s.borrow_mut()
+                .solve(&self.gram, self.lambda, self.confidence, rows, x)
+        });
         true
     }
 
@@ -289,6 +292,10 @@ fn gramian(v: &[f32], f: usize) -> Vec<f64> {
         }
     }
     g
+}
+
+thread_local! {
+    static SOLVER: std::cell::RefCell<Solver> = std::cell::RefCell::new(Solver::default());
 }
 
 /// Solves one ALS row: `(G + Σ (c−1) y yᵀ + λI) x = Σ c y` with `c = 1 + α w`, on the stack.

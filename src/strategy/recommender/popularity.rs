@@ -23,7 +23,7 @@ pub(super) const ENTRY: Entry<dyn Recommender> = Entry {
     info: StrategyInfo {
         family: Family::Recommender,
         name: "popularity",
-        summary: "best sellers: clicks, carts and purchases, recency-decayed; per category for cross-sell",
+        summary: "best sellers (clicks, carts, purchases, recency-decayed), overall or of the shopper's categories; per category for cross-sell",
         params: &[
             Param::number("half_life_days", 7.0, 0.5, 365.0, "days for an interaction's weight to halve"),
             Param::number("purchase_weight", 10.0, 0.0, 1000.0, "weight of a purchase against a click (1)"),

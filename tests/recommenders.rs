@@ -266,25 +266,27 @@ fn no_recommender_breaks_on_the_edges_of_a_shop() {
     }
 }
 
-/// The whole engine with every recommender while products launch and shoppers arrive.
-#[test]
-fn every_recommender_runs_a_changing_shop() {
-    let mut text = String::from(
-        r#"
-        shoppers = 3000
-        days = 10
+/// A small shop where products launch and shoppers arrive, with one arm per recommender
+/// and choice.
+fn changing_shop(shoppers: u32, days: u32) -> Scenario {
+    let mut text = format!("shoppers = {shoppers}\ndays = {days}\n");
+    text += r#"
         [world]
         new_shopper_share = 0.5
         [catalog]
         products = 400
         categories = 12
         launch_share = 0.5
-        "#,
-    );
+        "#;
     for (i, table) in every_recommender().iter().enumerate() {
         text += &format!("[[arms]]\nname = \"arm{i}\"\nrecommender = {table}\n");
     }
-    let snapshot = run(Scenario::parse(&text, "changing shop", "changing").unwrap());
+    Scenario::parse(&text, "changing shop", "changing").unwrap()
+}
+
+#[test]
+fn every_recommender_runs_a_changing_shop() {
+    let snapshot = run(changing_shop(3000, 10));
     for arm in &snapshot.arms {
         assert!(
             arm.counts.visits > 0 && arm.counts.clicks > 0,
@@ -299,14 +301,12 @@ fn learning_gives_the_same_results_on_any_number_of_threads() {
     let results: Vec<String> = [1, 3]
         .into_iter()
         .map(|threads| {
-            let mut scenario = Scenario::load("recommenders").unwrap();
-            scenario.shoppers = 4000;
-            scenario.days = 8;
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()
                 .unwrap();
-            let snapshot = pool.install(|| run(scenario));
+            // Enough shoppers per arm for several parallel chunks of a day.
+            let snapshot = pool.install(|| run(changing_shop(30_000, 6)));
             serde_json::to_string(&snapshot).unwrap()
         })
         .collect();

@@ -319,10 +319,11 @@ pub fn validate(scenario: &str) -> Result<(), Failure> {
 /// Runs `shoplab scenarios`.
 pub fn scenarios() -> Result<(), Failure> {
     let mut out = String::new();
+    let width = BUILT_INS.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
     for (name, _) in BUILT_INS {
         let s = Scenario::load(name)
             .map_err(|e| Failure::Other(format!("built-in scenario is broken: {e}")))?;
-        out += &format!("{name:<12} {}\n", s.description);
+        out += &format!("{name:<width$}  {}\n", s.description);
     }
     print_stdout(&out)
 }

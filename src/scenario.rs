@@ -35,6 +35,10 @@ pub const BUILT_INS: &[(&str, &str)] = &[
         "email-timing",
         include_str!("../scenarios/email-timing.toml"),
     ),
+    (
+        "recommenders",
+        include_str!("../scenarios/recommenders.toml"),
+    ),
 ];
 
 /// One problem found in a scenario: the key path and what is wrong with its value.

@@ -2,11 +2,17 @@
 //! with popularity recommendations, list prices and a weekly newsletter at a fixed hour,
 //! conversion per visit 1.8–2.6%, AOV $60–90, cart abandonment 65–80%, open rate 15–25%.
 
+use shoplab::scenario::RawStrategy;
+use shoplab::strategy::registry::{self, Family};
 use shoplab::{Engine, Scenario, Snapshot};
 
 fn run(name: &str, seed: u64) -> Snapshot {
     let mut scenario = Scenario::load(name).unwrap();
     scenario.seed = seed;
+    simulate(scenario)
+}
+
+fn simulate(scenario: Scenario) -> Snapshot {
     let mut engine = Engine::new(scenario);
     engine.run(|_| {});
     engine.snapshot()
@@ -39,7 +45,13 @@ fn default_control_arm_matches_the_founding_figures() {
 #[test]
 fn best_sellers_beat_random_recommendations() {
     for seed in [42, 1, 2, 3] {
-        let snapshot = run("default", seed);
+        // The default world with its second arm showing random products.
+        let mut scenario = Scenario::load("default").unwrap();
+        scenario.seed = seed;
+        let random = RawStrategy::Name("random".into());
+        scenario.arms[1].recommender =
+            registry::check(Family::Recommender, Some(&random), "arms[1].recommender").unwrap();
+        let snapshot = simulate(scenario);
         let (popularity, random) = (&snapshot.arms[0], &snapshot.arms[1]);
         assert_eq!(random.strategies[0], "random");
         assert!(

@@ -1,12 +1,91 @@
 //! Recommenders: choose the slate a shopper sees and the cross-sell on the cart page.
+//!
+//! | name | what it does |
+//! |---|---|
+//! | `random` | uniformly random products: the floor |
+//! | `popularity` | recency-decayed best sellers, overall or of the shopper's categories |
+//! | `item-cf` | neighbours of the shopper's recent products by co-occurrence; bought-together cross-sell |
+//! | `user-cf` | what the shopper's most similar shoppers liked |
+//! | `content` | products whose category, brand, tags and price band match the shopper's history |
+//! | `mf` | implicit-feedback matrix factorization (ALS), retrained nightly |
+//! | `hybrid` | a blend of the above with explicit cold start for new shoppers and products |
+//! | `bandit` | categories as arms: epsilon-greedy, Thompson sampling or LinUCB |
+//!
+//! Learning recommenders learn only in the nightly batch, from their own arm's events. They
+//! remember a fixed number of interests per shopper (`memory`), precompute what a visit
+//! needs (neighbour lists, vectors, ranked lists), and score a visit's candidates in
+//! per-thread scratch space (`scratch`), so serving a slate reads arrays and allocates
+//! nothing. When they know too little they fall back to best sellers.
+//!
+//! # The observation boundary
+//!
+//! A recommender sees a shopper through [`ShopperView`] and the shop through [`Shop`]: what a
+//! real shop sees.
+//!
+//! ```
+//! use shoplab::strategy::Shop;
+//! use shoplab::world::ShopperView;
+//!
+//! fn seen(shop: &Shop, view: &ShopperView) -> (u32, f64) {
+//!     (view.history.visits, shop.catalog.product(0).list_price)
+//! }
+//! ```
+//!
+//! Hidden traits are not reachable from there: none of these compiles.
+//!
+//! ```compile_fail
+//! use shoplab::world::ShopperView;
+//!
+//! fn peek(view: &ShopperView) -> f32 {
+//!     view.price_sensitivity
+//! }
+//! ```
+//!
+//! ```compile_fail
+//! use shoplab::strategy::Shop;
+//!
+//! fn peek(shop: &Shop) -> f64 {
+//!     shop.catalog.quality(0)
+//! }
+//! ```
+//!
+//! ```compile_fail
+//! use shoplab::strategy::Shop;
+//!
+//! fn peek(shop: &Shop) -> f32 {
+//!     shop.catalog.latent(0)[0]
+//! }
+//! ```
+//!
+//! ```compile_fail
+//! use shoplab::world::World;
+//!
+//! fn peek(world: &World) -> f32 {
+//!     world.population().traits(0).price_sensitivity
+//! }
+//! ```
 
+mod bandit;
+mod content;
+mod hybrid;
+mod item_cf;
+mod memory;
+mod mf;
 mod popularity;
 mod random;
+mod scratch;
+mod user_cf;
 
-pub use popularity::Popularity;
+pub use bandit::Bandit;
+pub use content::Content;
+pub use hybrid::Hybrid;
+pub use item_cf::ItemCf;
+pub use mf::Mf;
+pub use popularity::{Popularity, Scope};
 pub use random::RandomRecommender;
+pub use user_cf::UserCf;
 
-use super::registry::Entry;
+use super::registry::{Entry, StrategyInfo, StrategySpec};
 use super::Shop;
 use crate::rng::SimRng;
 use crate::world::{DayLog, EventMask, ProductId, ShopperView};
@@ -69,7 +148,48 @@ pub trait Recommender: Send + Sync {
 }
 
 /// Every recommender.
-pub static REGISTRY: &[Entry<dyn Recommender>] = &[popularity::ENTRY, random::ENTRY];
+pub static REGISTRY: &[Entry<dyn Recommender>] = &[
+    popularity::ENTRY,
+    random::ENTRY,
+    item_cf::ENTRY,
+    mf::ENTRY,
+    content::ENTRY,
+    user_cf::ENTRY,
+    hybrid::ENTRY,
+    bandit::ENTRY,
+];
+
+/// Appends ranked products to `out` until it holds `k`, best first, skipping products not on
+/// sale, already in `out` or in the shopper's cart, and any beyond `per_category` of one
+/// category.
+pub(crate) fn take_ranked(
+    shop: &Shop,
+    shopper: &ShopperView,
+    ranked: &[(f32, ProductId)],
+    k: usize,
+    per_category: usize,
+    out: &mut Vec<ProductId>,
+) {
+    for &(_, p) in ranked {
+        if out.len() >= k {
+            return;
+        }
+        if !shop.on_sale(p)
+            || out.contains(&p)
+            || shopper.history.cart.iter().any(|l| l.product == p)
+        {
+            continue;
+        }
+        let category = shop.catalog.product(p).category;
+        let same = out
+            .iter()
+            .filter(|&&q| shop.catalog.product(q).category == category)
+            .count();
+        if same < per_category {
+            out.push(p);
+        }
+    }
+}
 
 /// Fills `out` up to `k` with distinct random products on sale, skipping those already in
 /// `out`. Used for exploration and cold start.
@@ -84,5 +204,14 @@ pub(crate) fn fill_random(shop: &Shop, k: usize, rng: &mut SimRng, out: &mut Vec
         if shop.on_sale(p) && !out.contains(&p) {
             out.push(p);
         }
+    }
+}
+
+/// A strategy's registered defaults, for recommenders that build on another's model.
+pub(crate) fn defaults(info: &StrategyInfo) -> StrategySpec {
+    StrategySpec {
+        family: info.family,
+        name: info.name,
+        params: info.params.iter().map(|p| (p.name, p.default)).collect(),
     }
 }

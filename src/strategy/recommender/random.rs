@@ -49,7 +49,7 @@ impl Recommender for RandomRecommender {
         for &c in category.complements.iter().take(shop.cross_sell_size) {
             let products = &shop.catalog.categories()[c as usize].products;
             let p = products[rng.random_range(0..products.len())];
-            if shop.on_sale(p) && !out.contains(&p) {
+            if shop.on_sale(p) && !out.contains(&p) && !cart.contains(&p) {
                 out.push(p);
             }
         }

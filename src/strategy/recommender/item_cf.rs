@@ -1,0 +1,389 @@
+//! `item-cf`: item-item collaborative filtering. Products are similar when the same shoppers
+//! look at, cart and buy them close together; a shopper is shown the nearest neighbours of
+//! what they recently interacted with, and the cart page offers what is frequently carted
+//! and bought together with the cart.
+//!
+//! Nightly, each interest event is paired with the products already in that shopper's
+//! memory (co-views, co-carts, co-purchases), the pair weights decay with a half-life, and
+//! every product's top neighbours by shrunk cosine similarity are precomputed, so a visit only
+//! reads short lists.
+
+use rayon::prelude::*;
+
+use super::memory::{interest, Memory};
+use super::popularity::{Popularity, Scope};
+use super::scratch::with_scores;
+use super::{take_ranked, Recommender};
+use crate::rng::SimRng;
+use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
+use crate::strategy::Shop;
+use crate::world::{DayLog, Event, EventKind, ProductId, ShopperView};
+
+/// Most co-occurring partners kept per product (the weakest make room for new ones).
+const ROW_CAP: usize = 256;
+/// Pair weights below this are forgotten.
+const FORGET: f32 = 1e-3;
+/// Weight of each step back in a shopper's history: the newest interest counts most.
+const RECENCY: f32 = 0.85;
+/// Memory weight from which an item counts as carted or bought (a click is 1, a cart adds 1).
+const CARTED: f32 = 2.0;
+
+pub(super) const ENTRY: Entry<dyn Recommender> = Entry {
+    info: StrategyInfo {
+        family: Family::Recommender,
+        name: "item-cf",
+        summary: "item-item collaborative filtering on co-views, co-carts and co-purchases; frequently bought together for cross-sell",
+        params: &[
+            Param::integer("neighbours", 20.0, 1.0, 100.0, "neighbours kept per product"),
+            Param::number("half_life_days", 30.0, 1.0, 3650.0, "days for a co-occurrence's weight to halve"),
+            Param::number("shrink", 2.0, 0.0, 100.0, "shrinks similarities resting on few co-occurrences"),
+            Param::number("alpha", 0.0, 0.0, 1.0, "asymmetric cosine: 0.5 is the cosine; lower favours neighbours many shoppers like"),
+            Param::integer("per_category", 4.0, 1.0, 50.0, "most products of one category in a slate"),
+        ],
+    },
+    build: |spec, ctx| Box::new(ItemCf::new(spec, ctx)),
+};
+
+/// Symmetric co-occurrence weights between products, each row sorted by partner id.
+#[derive(Debug, Clone)]
+pub(super) struct Cooccurrence {
+    rows: Vec<Vec<(ProductId, f32)>>,
+    mass: Vec<f32>,
+}
+
+impl Cooccurrence {
+    pub fn new(products: usize) -> Self {
+        Cooccurrence {
+            rows: vec![Vec::new(); products],
+            mass: vec![0.0; products],
+        }
+    }
+
+    /// Multiplies every weight by `factor`, forgetting the negligible ones.
+    pub fn decay(&mut self, factor: f32) {
+        for row in &mut self.rows {
+            row.retain_mut(|(_, w)| {
+                *w *= factor;
+                *w >= FORGET
+            });
+            // Room for tomorrow's new partners: a row keeps its strongest half once it is
+            // nearly full.
+            if row.len() > ROW_CAP * 3 / 4 {
+                prune(row, ROW_CAP / 2);
+            }
+        }
+        for m in &mut self.mass {
+            *m *= factor;
+        }
+    }
+
+    /// Adds interest `w` to a product's own weight.
+    pub fn add_mass(&mut self, p: ProductId, w: f32) {
+        self.mass[p as usize] += w;
+    }
+
+    /// Adds `w` to the pair (a, b) in both directions.
+    pub fn add_pair(&mut self, a: ProductId, b: ProductId, w: f32) {
+        if a != b {
+            add_to_row(&mut self.rows[a as usize], b, w);
+            add_to_row(&mut self.rows[b as usize], a, w);
+        }
+    }
+
+    /// Every product's `n` most similar partners by asymmetric cosine of co-occurrence,
+    /// shrunk towards 0 when it rests on little evidence:
+    /// sim(a → b) = c / (m_a^(1−α) · m_b^α) · c / (c + shrink). With α = ½ this is the cosine;
+    /// with α = 0 it is the share of a's co-occurrences that involve b, which favours partners
+    /// many shoppers like.
+    pub fn neighbours(&self, n: usize, shrink: f32, alpha: f32) -> Neighbours {
+        let n = n.min(u8::MAX as usize);
+        let products = self.rows.len();
+        let source: Vec<f32> = self.mass.iter().map(|m| m.powf(1.0 - alpha)).collect();
+        let target: Vec<f32> = self.mass.iter().map(|m| m.powf(alpha)).collect();
+        let mut out = Neighbours {
+            n,
+            ids: vec![0; products * n],
+            sims: vec![0.0; products * n],
+            len: vec![0; products],
+        };
+        let order =
+            |x: &(ProductId, f32), y: &(ProductId, f32)| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0));
+        out.ids
+            .par_chunks_mut(n.max(1))
+            .zip(out.sims.par_chunks_mut(n.max(1)))
+            .zip(out.len.par_iter_mut())
+            .enumerate()
+            .for_each_init(Vec::new, |list, (a, ((ids, sims), len))| {
+                list.clear();
+                if self.mass[a] > 0.0 {
+                    list.extend(self.rows[a].iter().filter_map(|&(b, c)| {
+                        let mb = target[b as usize];
+                        (mb > 0.0).then(|| (b, c / (source[a] * mb) * c / (c + shrink)))
+                    }));
+                }
+                if list.len() > n {
+                    list.select_nth_unstable_by(n, order);
+                    list.truncate(n);
+                }
+                list.sort_unstable_by(order);
+                for (k, &(b, s)) in list.iter().enumerate() {
+                    ids[k] = b;
+                    sims[k] = s;
+                }
+                *len = list.len() as u8;
+            });
+        out
+    }
+}
+
+fn add_to_row(row: &mut Vec<(ProductId, f32)>, b: ProductId, w: f32) {
+    match row.binary_search_by_key(&b, |e| e.0) {
+        Ok(i) => row[i].1 += w,
+        // A full row takes no newcomer until the nightly pruning makes room.
+        Err(i) if row.len() < ROW_CAP => row.insert(i, (b, w)),
+        Err(_) => {}
+    }
+}
+
+/// Keeps the `keep` heaviest partners of a row (ties by id), sorted by id again.
+fn prune(row: &mut Vec<(ProductId, f32)>, keep: usize) {
+    if row.len() > keep {
+        row.select_nth_unstable_by(keep, |x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+        row.truncate(keep);
+        row.sort_unstable_by_key(|e| e.0);
+    }
+}
+
+/// Each product's nearest neighbours, best first, in flat arrays.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Neighbours {
+    n: usize,
+    ids: Vec<ProductId>,
+    sims: Vec<f32>,
+    len: Vec<u8>,
+}
+
+impl Neighbours {
+    /// Neighbours of `p` and their similarities, most similar first.
+    #[inline]
+    pub fn of(&self, p: ProductId) -> (&[ProductId], &[f32]) {
+        let a = p as usize;
+        match self.len.get(a) {
+            Some(&len) => {
+                let r = a * self.n..a * self.n + len as usize;
+                (&self.ids[r.clone()], &self.sims[r])
+            }
+            None => (&[], &[]),
+        }
+    }
+
+    /// Products that have at least one neighbour.
+    pub fn covered(&self) -> usize {
+        self.len.iter().filter(|&&l| l > 0).count()
+    }
+}
+
+/// The item-item model: co-occurrences and the neighbour lists computed from them.
+#[derive(Debug, Clone)]
+pub(super) struct ItemModel {
+    n_neighbours: usize,
+    decay: f32,
+    shrink: f32,
+    alpha: f32,
+    cooc: Cooccurrence,
+    /// Co-carts and co-purchases only: "frequently bought together".
+    together: Cooccurrence,
+    pub neighbours: Neighbours,
+    bought_with: Neighbours,
+}
+
+impl ItemModel {
+    /// An empty model with the registered parameters of `item-cf`.
+    pub fn new(spec: &StrategySpec, products: usize) -> Self {
+        ItemModel {
+            n_neighbours: spec.param("neighbours") as usize,
+            decay: 0.5f32.powf(1.0 / spec.param("half_life_days") as f32),
+            shrink: spec.param("shrink") as f32,
+            alpha: spec.param("alpha") as f32,
+            cooc: Cooccurrence::new(products),
+            together: Cooccurrence::new(products),
+            neighbours: Neighbours::default(),
+            bought_with: Neighbours::default(),
+        }
+    }
+
+    /// The registered defaults of `item-cf`.
+    pub fn with_defaults(products: usize) -> Self {
+        ItemModel::new(&super::defaults(&ENTRY.info), products)
+    }
+
+    /// Pairs each interest event with what its shopper remembers (co-views, co-carts,
+    /// co-purchases), adds it to the memory, and recomputes the neighbour lists.
+    pub fn learn(&mut self, events: &[Event], memory: &mut Memory) {
+        self.cooc.decay(self.decay);
+        self.together.decay(self.decay);
+        for e in events {
+            let Some(w) = interest(e) else { continue };
+            let carted = matches!(e.kind, EventKind::AddToCart | EventKind::Purchase);
+            let (items, weights) = memory.of(e.shopper);
+            for (&i, &wi) in items.iter().zip(weights) {
+                self.cooc.add_pair(i, e.product, w * wi.min(CARTED));
+                if carted && wi >= CARTED {
+                    self.together.add_pair(i, e.product, w);
+                }
+            }
+            self.cooc.add_mass(e.product, w);
+            if carted {
+                self.together.add_mass(e.product, w);
+            }
+            memory.touch(e.shopper, e.product, w);
+        }
+        self.neighbours = self
+            .cooc
+            .neighbours(self.n_neighbours, self.shrink, self.alpha);
+        self.bought_with = self
+            .together
+            .neighbours(self.n_neighbours, self.shrink, self.alpha);
+    }
+
+    /// Scores what is frequently bought together with the cart, backed up by what is often
+    /// looked at together, and takes the best `k` into `out`.
+    pub fn cross_sell(
+        &self,
+        shop: &Shop,
+        shopper: &ShopperView,
+        cart: &[ProductId],
+        k: usize,
+        out: &mut Vec<ProductId>,
+    ) {
+        with_scores(shop.catalog.len(), |scores| {
+            for &i in cart {
+                let (ids, sims) = self.bought_with.of(i);
+                for (&j, &s) in ids.iter().zip(sims) {
+                    scores.add(j, 0, s);
+                }
+                let (ids, sims) = self.neighbours.of(i);
+                for (&j, &s) in ids.iter().zip(sims) {
+                    scores.add(j, 1, s);
+                }
+            }
+            scores.rank(4 * k, |_, c| c[0] + 0.5 * c[1]);
+            take_ranked(shop, shopper, &scores.ranked, k, k, out);
+        });
+    }
+}
+
+/// Scores the neighbours of a shopper's recent products into channel `channel`: the live
+/// history (today's clicks included) and the longer nightly memory, newer products weighing
+/// more. Shared with the hybrid.
+pub(super) fn score_neighbours(
+    neighbours: &Neighbours,
+    memory: &Memory,
+    shopper: &ShopperView,
+    scores: &mut super::scratch::Scores,
+    channel: usize,
+) {
+    let recent = &shopper.history.recent;
+    let (items, weights) = memory.of(shopper.id);
+    let mut w_age = 1.0;
+    for &i in recent.iter().rev() {
+        if items.contains(&i) {
+            continue;
+        }
+        let (ids, sims) = neighbours.of(i);
+        for (&j, &s) in ids.iter().zip(sims) {
+            scores.add(j, channel, w_age * s);
+        }
+        w_age *= RECENCY;
+    }
+    for (&i, &w) in items.iter().zip(weights).rev() {
+        let (ids, sims) = neighbours.of(i);
+        let w = w_age * w.min(4.0);
+        for (&j, &s) in ids.iter().zip(sims) {
+            scores.add(j, channel, w * s);
+        }
+        w_age *= RECENCY;
+    }
+}
+
+/// Item-item collaborative filtering.
+#[derive(Debug, Clone)]
+pub struct ItemCf {
+    per_category: usize,
+    memory: Memory,
+    model: ItemModel,
+    popularity: Popularity,
+}
+
+impl ItemCf {
+    /// Builds the strategy with no history.
+    pub fn new(spec: &StrategySpec, ctx: &BuildContext) -> Self {
+        ItemCf {
+            per_category: spec.param("per_category") as usize,
+            memory: Memory::new(ctx.population),
+            model: ItemModel::new(spec, ctx.catalog.len()),
+            popularity: Popularity::fallback(ctx, Scope::Category),
+        }
+    }
+}
+
+impl Recommender for ItemCf {
+    fn name(&self) -> &'static str {
+        "item-cf"
+    }
+
+    fn recommend(
+        &self,
+        shop: &Shop,
+        shopper: &ShopperView,
+        rng: &mut SimRng,
+        slate: &mut Vec<ProductId>,
+    ) {
+        let k = shop.slate_size;
+        with_scores(shop.catalog.len(), |scores| {
+            score_neighbours(&self.model.neighbours, &self.memory, shopper, scores, 0);
+            scores.rank(4 * k, |_, c| c[0]);
+            take_ranked(shop, shopper, &scores.ranked, k, self.per_category, slate);
+        });
+        // Empty or thin history: best sellers of the shopper's categories, then overall.
+        self.popularity.fill(shop, shopper, rng, k, slate);
+    }
+
+    fn cross_sell(
+        &self,
+        shop: &Shop,
+        shopper: &ShopperView,
+        cart: &[ProductId],
+        _rng: &mut SimRng,
+        out: &mut Vec<ProductId>,
+    ) {
+        let k = shop.cross_sell_size;
+        self.model.cross_sell(shop, shopper, cart, k, out);
+        self.popularity.complements(shop, cart, k, out);
+    }
+
+    fn learn(&mut self, shop: &Shop, log: &DayLog) {
+        self.popularity.learn(shop, log);
+        self.model.learn(&log.events, &mut self.memory);
+    }
+
+    fn insights(&self, shop: &Shop) -> Vec<String> {
+        let neighbours = &self.model.neighbours;
+        let mut lines = vec![format!(
+            "neighbours for {} of {} products",
+            neighbours.covered(),
+            shop.catalog.len()
+        )];
+        if let Some(&p) = self.popularity.top().first() {
+            let (ids, sims) = neighbours.of(p);
+            let shown: Vec<String> = ids
+                .iter()
+                .zip(sims)
+                .take(3)
+                .map(|(j, s)| format!("#{j} ({s:.2})"))
+                .collect();
+            lines.push(format!("best seller #{p} is near {}", shown.join(", ")));
+        }
+        lines
+    }
+}

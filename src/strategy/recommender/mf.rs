@@ -1,0 +1,496 @@
+//! `mf`: implicit-feedback matrix factorization by alternating least squares (Hu, Koren and
+//! Volinsky 2008), retrained every night from a warm start.
+//!
+//! Shoppers and products get `factors`-dimensional vectors so that `x_u · y_j` predicts
+//! whether shopper `u` is interested in product `j`. The observations are each shopper's
+//! remembered interests (search views, clicks, carts, purchases, weighted by strength); an
+//! observation's confidence is `1 + confidence · weight`, and every unobserved pair counts as
+//! a weak "not interested". Each night runs `iterations` sweeps (shoppers, then products)
+//! starting from yesterday's vectors, so the model keeps up with the shop.
+//!
+//! A visit folds the shopper's newest interests (today's clicks) into their vector with one
+//! small solve, picks the categories whose products the vector likes, and ranks those
+//! categories' best sellers and the overall best sellers by predicted interest.
+
+use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
+
+use super::memory::Memory;
+use super::popularity::{Popularity, Scope};
+use super::scratch::with_scores;
+use super::{take_ranked, Recommender};
+use crate::rng::{stream, Purpose, SimRng};
+use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
+use crate::strategy::Shop;
+use crate::world::{CategoryId, DayLog, ProductId, ShopperView, RECENT_ITEMS};
+
+/// Largest number of factors (sizes the stack buffers of a visit's fold-in).
+pub(super) const MAX_FACTORS: usize = 32;
+/// Seed of the initial product vectors: fixed, so every run starts from the same model.
+const INIT_SEED: u64 = 0x6d66_5f69_6e69_7421;
+/// Categories whose best sellers a visit ranks.
+const CATEGORIES: usize = 3;
+/// Best sellers of a category that a visit ranks.
+const CATEGORY_POOL: usize = 16;
+/// Best sellers overall that a visit ranks.
+const GLOBAL_POOL: usize = 16;
+
+pub(super) const ENTRY: Entry<dyn Recommender> = Entry {
+    info: StrategyInfo {
+        family: Family::Recommender,
+        name: "mf",
+        summary:
+            "implicit-feedback matrix factorization (ALS), retrained nightly from a warm start",
+        params: &[
+            Param::integer(
+                "factors",
+                8.0,
+                2.0,
+                MAX_FACTORS as f64,
+                "dimension of shopper and product vectors",
+            ),
+            Param::number(
+                "regularization",
+                1.0,
+                0.0001,
+                1000.0,
+                "L2 penalty on the vectors (lambda)",
+            ),
+            Param::number(
+                "confidence",
+                10.0,
+                0.0,
+                1000.0,
+                "confidence gained per unit of observed interest (alpha)",
+            ),
+            Param::integer("iterations", 1.0, 1.0, 20.0, "ALS sweeps per night"),
+            Param::integer(
+                "per_category",
+                4.0,
+                1.0,
+                50.0,
+                "most products of one category in a slate",
+            ),
+        ],
+    },
+    build: |spec, ctx| Box::new(Mf::new(spec, ctx)),
+};
+
+/// The factor model: shopper and product vectors and what a visit needs to use them.
+#[derive(Debug, Clone)]
+pub(super) struct Factors {
+    pub f: usize,
+    lambda: f64,
+    confidence: f64,
+    iterations: usize,
+    users: Vec<f32>,
+    items: Vec<f32>,
+    /// Yᵀ Y, for folding a shopper in during a visit.
+    gram: Vec<f64>,
+    /// Mean vector of each category's best sellers, to pick categories.
+    category: Vec<f32>,
+}
+
+impl Factors {
+    pub fn new(
+        f: usize,
+        lambda: f64,
+        confidence: f64,
+        iterations: usize,
+        ctx: &BuildContext,
+    ) -> Self {
+        let mut rng = stream(INIT_SEED, 0, 0, Purpose::Nightly, 0);
+        let scale = 0.1 / (f as f64).sqrt();
+        let items = (0..ctx.catalog.len() * f)
+            .map(|_| {
+                let z: f64 = StandardNormal.sample(&mut rng);
+                (scale * z) as f32
+            })
+            .collect();
+        Factors {
+            f,
+            lambda,
+            confidence,
+            iterations,
+            users: vec![0.0; ctx.population as usize * f],
+            items,
+            gram: vec![0.0; f * f],
+            category: vec![0.0; ctx.catalog.categories().len() * f],
+        }
+    }
+
+    /// A product's vector.
+    #[inline]
+    pub fn item(&self, p: ProductId) -> &[f32] {
+        &self.items[p as usize * self.f..(p as usize + 1) * self.f]
+    }
+
+    /// A shopper's vector as of last night (zeros for one the model has not met).
+    #[inline]
+    pub fn user(&self, u: u32) -> &[f32] {
+        &self.users[u as usize * self.f..(u as usize + 1) * self.f]
+    }
+
+    /// Predicted interest of a shopper vector in a product.
+    #[inline]
+    pub fn score(&self, x: &[f32], p: ProductId) -> f32 {
+        dot(x, self.item(p))
+    }
+
+    /// Trains on the shoppers' memories, warm-started from the current vectors.
+    pub fn train(&mut self, memory: &Memory, popularity: &Popularity, categories: usize) {
+        let f = self.f;
+        let products = self.items.len() / f;
+        // Who interacted with each product: a compressed column index built in shopper
+        // order, so the item step sums in the same order on every run.
+        let mut start = vec![0usize; products + 1];
+        for u in 0..memory.population() as u32 {
+            for &p in memory.of(u).0 {
+                start[p as usize + 1] += 1;
+            }
+        }
+        for j in 0..products {
+            start[j + 1] += start[j];
+        }
+        let mut fill = start.clone();
+        let mut entries = vec![(0u32, 0f32); start[products]];
+        for u in 0..memory.population() as u32 {
+            let (items, weights) = memory.of(u);
+            for (&p, &w) in items.iter().zip(weights) {
+                entries[fill[p as usize]] = (u, w);
+                fill[p as usize] += 1;
+            }
+        }
+        for _ in 0..self.iterations {
+            let gram = gramian(&self.items, f);
+            let (items, lambda, confidence) = (&self.items, self.lambda, self.confidence);
+            self.users.par_chunks_mut(f).enumerate().for_each_init(
+                Solver::default,
+                |solver, (u, x)| {
+                    let (ps, ws) = memory.of(u as u32);
+                    if ps.is_empty() {
+                        return;
+                    }
+                    let rows = ps
+                        .iter()
+                        .zip(ws)
+                        .map(|(&p, &w)| (&items[p as usize * f..(p as usize + 1) * f], w));
+                    solver.solve(&gram, lambda, confidence, rows, x);
+                },
+            );
+            let gram = gramian(&self.users, f);
+            let users = &self.users;
+            self.items.par_chunks_mut(f).enumerate().for_each_init(
+                Solver::default,
+                |solver, (j, y)| {
+                    let col = &entries[start[j]..start[j + 1]];
+                    let rows = col
+                        .iter()
+                        .map(|&(u, w)| (&users[u as usize * f..(u as usize + 1) * f], w));
+                    solver.solve(&gram, lambda, confidence, rows, y);
+                },
+            );
+        }
+        self.gram = gramian(&self.items, f);
+        for k in 0..categories {
+            let pool = popularity.top_of(k as CategoryId);
+            let pool = &pool[..pool.len().min(CATEGORY_POOL)];
+            let c = &mut self.category[k * f..(k + 1) * f];
+            c.iter_mut().for_each(|v| *v = 0.0);
+            for &p in pool {
+                for (v, y) in c.iter_mut().zip(&self.items[p as usize * f..]) {
+                    *v += y / pool.len() as f32;
+                }
+            }
+        }
+    }
+
+    /// The shopper's vector with their newest interests folded in, written to `x`: last
+    /// night's vector when nothing happened since, a least-squares solve against the fixed
+    /// product vectors otherwise. Returns false when nothing is known of the shopper.
+    pub fn shopper_vector(&self, memory: &Memory, shopper: &ShopperView, x: &mut [f32]) -> bool {
+        let (items, weights) = memory.of(shopper.id);
+        let recent = &shopper.history.recent;
+        let fresh = recent.iter().any(|p| !items.contains(p));
+        if !fresh {
+            x.copy_from_slice(self.user(shopper.id));
+            return !items.is_empty();
+        }
+        // Today's clicks count as clicks (weight 1) on top of the remembered interests.
+        let mut extra = [(0 as ProductId, 0f32); RECENT_ITEMS];
+        let mut n = 0;
+        for &p in recent {
+            if !items.contains(&p) && n < extra.len() {
+                extra[n] = (p, 1.0);
+                n += 1;
+            }
+        }
+        let f = self.f;
+        let rows = items
+            .iter()
+            .zip(weights)
+            .map(|(&p, &w)| (p, w))
+            .chain(extra[..n].iter().copied())
+            .map(|(p, w)| (&self.items[p as usize * f..(p as usize + 1) * f], w));
+        // The solver's space is large enough for any factor count: reuse this thread's.
+        SOLVER.with(|s| {
+            s.borrow_mut()
+                .solve(&self.gram, self.lambda, self.confidence, rows, x)
+        });
+        true
+    }
+
+    /// Ranks categories by the shopper's predicted interest in their best sellers; writes the
+    /// best `CATEGORIES` to `out` and returns how many there are.
+    pub fn top_categories(&self, x: &[f32], out: &mut [CategoryId; CATEGORIES]) -> usize {
+        let f = self.f;
+        let mut best = [(f32::NEG_INFINITY, 0 as CategoryId); CATEGORIES];
+        for (k, c) in self.category.chunks(f).enumerate() {
+            let s = dot(x, c);
+            if s > best[CATEGORIES - 1].0 {
+                let mut i = CATEGORIES - 1;
+                while i > 0 && best[i - 1].0 < s {
+                    best[i] = best[i - 1];
+                    i -= 1;
+                }
+                best[i] = (s, k as CategoryId);
+            }
+        }
+        let mut n = 0;
+        for (s, k) in best {
+            if s.is_finite() {
+                out[n] = k;
+                n += 1;
+            }
+        }
+        n
+    }
+}
+
+#[inline]
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// `VᵀV` of row vectors of length `f`, in f64.
+fn gramian(v: &[f32], f: usize) -> Vec<f64> {
+    let mut g = vec![0.0f64; f * f];
+    for row in v.chunks(f) {
+        if row.iter().all(|&x| x == 0.0) {
+            continue;
+        }
+        for a in 0..f {
+            let ra = f64::from(row[a]);
+            for b in a..f {
+                g[a * f + b] += ra * f64::from(row[b]);
+            }
+        }
+    }
+    for a in 0..f {
+        for b in 0..a {
+            g[a * f + b] = g[b * f + a];
+        }
+    }
+    g
+}
+
+thread_local! {
+    static SOLVER: std::cell::RefCell<Solver> = std::cell::RefCell::new(Solver::default());
+}
+
+/// Solves one ALS row: `(G + Σ (c−1) y yᵀ + λI) x = Σ c y` with `c = 1 + α w`, on the stack.
+#[derive(Debug)]
+struct Solver {
+    a: [f64; MAX_FACTORS * MAX_FACTORS],
+    b: [f64; MAX_FACTORS],
+}
+
+impl Default for Solver {
+    fn default() -> Self {
+        Solver {
+            a: [0.0; MAX_FACTORS * MAX_FACTORS],
+            b: [0.0; MAX_FACTORS],
+        }
+    }
+}
+
+impl Solver {
+    fn solve<'a>(
+        &mut self,
+        gram: &[f64],
+        lambda: f64,
+        confidence: f64,
+        rows: impl Iterator<Item = (&'a [f32], f32)>,
+        x: &mut [f32],
+    ) {
+        let f = x.len();
+        let a = &mut self.a[..f * f];
+        let b = &mut self.b[..f];
+        a.copy_from_slice(gram);
+        b.iter_mut().for_each(|v| *v = 0.0);
+        for i in 0..f {
+            a[i * f + i] += lambda;
+        }
+        for (y, w) in rows {
+            let c = 1.0 + confidence * f64::from(w);
+            for i in 0..f {
+                let yi = f64::from(y[i]);
+                b[i] += c * yi;
+                let s = (c - 1.0) * yi;
+                for j in i..f {
+                    a[i * f + j] += s * f64::from(y[j]);
+                }
+            }
+        }
+        // Cholesky in place on the upper triangle: A = Rᵀ R.
+        for i in 0..f {
+            for j in i..f {
+                let mut s = a[i * f + j];
+                for k in 0..i {
+                    s -= a[k * f + i] * a[k * f + j];
+                }
+                if i == j {
+                    a[i * f + i] = s.max(1e-12).sqrt();
+                } else {
+                    a[i * f + j] = s / a[i * f + i];
+                }
+            }
+        }
+        // Rᵀ z = b, then R x = z.
+        for i in 0..f {
+            let mut s = b[i];
+            for k in 0..i {
+                s -= a[k * f + i] * b[k];
+            }
+            b[i] = s / a[i * f + i];
+        }
+        for i in (0..f).rev() {
+            let mut s = b[i];
+            for k in i + 1..f {
+                s -= a[i * f + k] * b[k];
+            }
+            b[i] = s / a[i * f + i];
+        }
+        for (xi, bi) in x.iter_mut().zip(b.iter()) {
+            *xi = *bi as f32;
+        }
+    }
+}
+
+/// Matrix factorization.
+#[derive(Debug, Clone)]
+pub struct Mf {
+    per_category: usize,
+    memory: Memory,
+    factors: Factors,
+    popularity: Popularity,
+    categories: usize,
+    trained: bool,
+}
+
+impl Mf {
+    /// Builds the strategy with no history.
+    pub fn new(spec: &StrategySpec, ctx: &BuildContext) -> Self {
+        Mf {
+            per_category: spec.param("per_category") as usize,
+            memory: Memory::new(ctx.population),
+            factors: Factors::new(
+                spec.param("factors") as usize,
+                spec.param("regularization"),
+                spec.param("confidence"),
+                spec.param("iterations") as usize,
+                ctx,
+            ),
+            popularity: Popularity::fallback(ctx, Scope::Category),
+            categories: ctx.catalog.categories().len(),
+            trained: false,
+        }
+    }
+}
+
+/// Scores candidates by a shopper vector's predicted interest into `channel`: the best
+/// sellers of the categories the vector likes most, and the overall best sellers. Shared
+/// with the hybrid.
+pub(super) fn score_factors(
+    factors: &Factors,
+    x: &[f32],
+    popularity: &Popularity,
+    scores: &mut super::scratch::Scores,
+    channel: usize,
+) {
+    let mut cats = [0 as CategoryId; CATEGORIES];
+    let n = factors.top_categories(x, &mut cats);
+    for &k in &cats[..n] {
+        let pool = popularity.top_of(k);
+        for &p in &pool[..pool.len().min(CATEGORY_POOL)] {
+            if !scores.contains(p) {
+                scores.add(p, channel, factors.score(x, p));
+            }
+        }
+    }
+    let top = popularity.top();
+    for &p in &top[..top.len().min(GLOBAL_POOL)] {
+        if !scores.contains(p) {
+            scores.add(p, channel, factors.score(x, p));
+        }
+    }
+}
+
+impl Recommender for Mf {
+    fn name(&self) -> &'static str {
+        "mf"
+    }
+
+    fn recommend(
+        &self,
+        shop: &Shop,
+        shopper: &ShopperView,
+        rng: &mut SimRng,
+        slate: &mut Vec<ProductId>,
+    ) {
+        let k = shop.slate_size;
+        if self.trained {
+            let mut x = [0f32; MAX_FACTORS];
+            let x = &mut x[..self.factors.f];
+            if self.factors.shopper_vector(&self.memory, shopper, x) {
+                with_scores(shop.catalog.len(), |scores| {
+                    score_factors(&self.factors, x, &self.popularity, scores, 0);
+                    scores.rank(4 * k, |_, c| c[0]);
+                    take_ranked(shop, shopper, &scores.ranked, k, self.per_category, slate);
+                });
+            }
+        }
+        self.popularity.fill(shop, shopper, rng, k, slate);
+    }
+
+    fn cross_sell(
+        &self,
+        shop: &Shop,
+        _: &ShopperView,
+        cart: &[ProductId],
+        _: &mut SimRng,
+        out: &mut Vec<ProductId>,
+    ) {
+        self.popularity
+            .complements(shop, cart, shop.cross_sell_size, out);
+    }
+
+    fn learn(&mut self, shop: &Shop, log: &DayLog) {
+        self.popularity.learn(shop, log);
+        self.memory.learn(&log.events);
+        self.factors
+            .train(&self.memory, &self.popularity, self.categories);
+        self.trained = true;
+    }
+
+    fn insights(&self, shop: &Shop) -> Vec<String> {
+        let known = (0..self.memory.population() as u32)
+            .filter(|&u| !self.memory.is_empty(u))
+            .count();
+        vec![format!(
+            "{} factors for {known} shoppers and {} products",
+            self.factors.f,
+            shop.catalog.len()
+        )]
+    }
+}

@@ -1,8 +1,8 @@
 //! Markdown: a report a manager can read and forward.
 
 use super::{
-    break_even_notes, experiment_notes, lift_cell, metric_label, money, ordered, p_value, percent,
-    roi_rows, signed_percent, Report,
+    break_even_notes, comparison_rows, experiment_notes, money, percent, results_rows, roi_rows,
+    Report,
 };
 
 /// A markdown table; the columns `numeric` says are numbers are right-aligned.
@@ -65,70 +65,14 @@ pub fn render(r: &Report) -> String {
     }
     out += &table(&rows, |c| c == 1);
     out += "\n## Results\n\n";
-    let mut rows = vec![[
-        "arm",
-        "shoppers",
-        "visits",
-        "orders",
-        "conversion",
-        "AOV",
-        "revenue / visitor",
-        "CLV",
-        "cart abandonment",
-        "open rate",
-        "churn",
-    ]
-    .map(String::from)
-    .to_vec()];
-    for a in &r.arms {
-        let m = &a.metrics;
-        rows.push(vec![
-            a.name.clone(),
-            a.shoppers.to_string(),
-            a.counts.visits.to_string(),
-            a.counts.orders.to_string(),
-            percent(m.conversion_rate),
-            format!("{:.2}", m.aov),
-            format!("{:.2}", m.revenue_per_visitor),
-            format!("{:.2}", m.clv),
-            percent(m.cart_abandonment_rate),
-            percent(m.open_rate),
-            percent(m.churn_rate),
-        ]);
-    }
+    let rows = results_rows(r);
     out += &table(&rows, |c| c > 0);
     if r.arms.len() > 1 {
         out += &format!(
             "\n## Against the control\n\nRelative lift of each arm over the control with its {:.0}% interval; * marks significance after the Holm adjustment across all arms and metrics. The true lift is the same comparison with both arms run on the whole population.\n\n",
             100.0 * (1.0 - r.experiment.alpha)
         );
-        let mut rows = vec![[
-            "arm",
-            "metric",
-            "lift",
-            "p",
-            "p (Holm)",
-            "p (BH)",
-            "chance to beat",
-            "true lift",
-        ]
-        .map(String::from)
-        .to_vec()];
-        for a in r.arms.iter().skip(1) {
-            for (metric, c) in ordered(a.vs_control.as_ref()) {
-                rows.push(vec![
-                    a.name.clone(),
-                    metric_label(metric).into(),
-                    lift_cell(Some(c)),
-                    p_value(c.p_value),
-                    p_value(c.p_value_holm),
-                    p_value(c.p_value_bh),
-                    c.chance_to_beat
-                        .map_or("n/a".into(), |x| format!("{:.1}%", 100.0 * x)),
-                    signed_percent(c.true_lift),
-                ]);
-            }
-        }
+        let rows = comparison_rows(r);
         out += &table(&rows, |c| c > 1);
     }
     let roi = roi_rows(r);

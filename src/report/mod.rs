@@ -305,6 +305,80 @@ pub(crate) fn metric_label(metric: &str) -> &'static str {
     }
 }
 
+/// The results table (header first): one row per arm with its headline metrics.
+pub(crate) fn results_rows(r: &Report) -> Vec<Vec<String>> {
+    let mut rows = vec![[
+        "arm",
+        "shoppers",
+        "visits",
+        "orders",
+        "conversion",
+        "AOV",
+        "rev/visitor",
+        "CLV",
+        "abandonment",
+        "open rate",
+        "churn",
+    ]
+    .map(String::from)
+    .to_vec()];
+    for a in &r.arms {
+        let m = &a.metrics;
+        rows.push(vec![
+            a.name.clone(),
+            a.shoppers.to_string(),
+            a.counts.visits.to_string(),
+            a.counts.orders.to_string(),
+            percent(m.conversion_rate),
+            format!("{:.2}", m.aov),
+            format!("{:.2}", m.revenue_per_visitor),
+            format!("{:.2}", m.clv),
+            percent(m.cart_abandonment_rate),
+            percent(m.open_rate),
+            percent(m.churn_rate),
+        ]);
+    }
+    rows
+}
+
+/// The comparisons with the control (header first): per arm and metric, the lift with its
+/// interval and significance, raw and adjusted p-values, chance to beat and the true lift.
+pub(crate) fn comparison_rows(r: &Report) -> Vec<Vec<String>> {
+    let mut rows = vec![[
+        "arm",
+        "metric",
+        "lift",
+        "p",
+        "p Holm",
+        "p BH",
+        "P(beat)",
+        "true lift",
+    ]
+    .map(String::from)
+    .to_vec()];
+    for a in r.arms.iter().skip(1) {
+        for (metric, c) in ordered(a.vs_control.as_ref()) {
+            let truth = match (c.true_lift, c.covered) {
+                (Some(t), Some(true)) => format!("{} covered", signed_percent(Some(t))),
+                (Some(t), _) => format!("{} missed", signed_percent(Some(t))),
+                (None, _) => "n/a".into(),
+            };
+            rows.push(vec![
+                a.name.clone(),
+                metric_label(metric).into(),
+                lift_cell(Some(c)),
+                p_value(c.p_value),
+                p_value(c.p_value_holm),
+                p_value(c.p_value_bh),
+                c.chance_to_beat
+                    .map_or("n/a".into(), |x| format!("{:.1}%", 100.0 * x)),
+                truth,
+            ]);
+        }
+    }
+    rows
+}
+
 /// The ROI table (header first), or nothing when no arm has ROI figures.
 pub(crate) fn roi_rows(r: &Report) -> Vec<Vec<String>> {
     let mut rows = vec![[

@@ -6,13 +6,14 @@ use serde::{Deserialize, Serialize};
 /// Treatment versus control on one metric.
 ///
 /// * `diff = treatment − control`, with the two-sided `1 − alpha` interval `diff_ci`.
-/// * `lift = treatment / control − 1`, with the interval `[ci_low, ci_high]` from the delta
-///   method: treating the two arm estimates as independent,
-///   `Var(T/C) ≈ Var(T)/C² + T²·Var(C)/C⁴` (the same as `(T/C)²·(Var T/T² + Var C/C²)`, written
-///   so that it stays defined when `T = 0`), and `lift ± crit·√Var(T/C)` where `crit` is the
-///   critical value the test used for `diff_ci` (normal or Student t with `df`). This is a
-///   symmetric Wald interval, not Fieller's; it is accurate when `C` is many standard errors
-///   away from zero, which is the regime of an A/B test worth reading.
+/// * `lift = treatment / control − 1`, with the interval `[ci_low, ci_high]` on the log scale
+///   (Katz's log interval for a ratio): treating the two arm estimates as independent,
+///   `ln(T/C) ± crit·√(Var T/T² + Var C/C²)`, exponentiated, minus one, where `crit` is the
+///   critical value the test used for `diff_ci` (normal or Student t with `df`). A ratio's
+///   uncertainty is skewed, and this interval follows it: it never goes below −100% and is
+///   wider upward. Where the log is undefined (a treatment or control value of 0 or below)
+///   the delta-method Wald interval `lift ± crit·√(Var T/C² + T²·Var C/C⁴)` is used instead,
+///   floored at −100% for a non-negative metric.
 /// * `statistic` is the test statistic (z or t), `p_value` its two-sided p-value and `df` the
 ///   degrees of freedom when the reference distribution is a Student t.
 ///
@@ -76,17 +77,33 @@ pub(super) fn build(p: TestParts) -> StatsResult<Comparison> {
     let half = p.crit * (p.var_control + p.var_treatment).sqrt();
     let ratio = p.treatment / p.control;
     let c2 = p.control * p.control;
-    let var_ratio = p.var_treatment / c2 + ratio * ratio * p.var_control / c2;
     let lift = ratio - 1.0;
-    let half_lift = p.crit * var_ratio.sqrt();
+    let (ci_low, ci_high) = if p.treatment > 0.0 && p.control > 0.0 {
+        let half =
+            p.crit * (p.var_treatment / (p.treatment * p.treatment) + p.var_control / c2).sqrt();
+        (
+            (ratio.ln() - half).exp() - 1.0,
+            (ratio.ln() + half).exp() - 1.0,
+        )
+    } else {
+        let var_ratio = p.var_treatment / c2 + ratio * ratio * p.var_control / c2;
+        let half = p.crit * var_ratio.sqrt();
+        // A non-negative metric cannot fall by more than 100%.
+        let floor = if p.treatment >= 0.0 && p.control > 0.0 {
+            -1.0
+        } else {
+            f64::NEG_INFINITY
+        };
+        ((lift - half).max(floor), lift + half)
+    };
     let out = Comparison {
         control: p.control,
         treatment: p.treatment,
         diff,
         diff_ci: (diff - half, diff + half),
         lift,
-        ci_low: lift - half_lift,
-        ci_high: lift + half_lift,
+        ci_low,
+        ci_high,
         p_value: p.p_value.clamp(0.0, 1.0),
         statistic: p.statistic,
         df: p.df,

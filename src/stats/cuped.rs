@@ -244,8 +244,8 @@ mod tests {
         assert_relative_eq!(r.df.unwrap(), 17.448737115135845, max_relative = 1e-9);
         assert_relative_eq!(r.diff_ci.0, 0.8418052352038683, max_relative = 1e-9);
         assert_relative_eq!(r.diff_ci.1, 2.52782478482354, max_relative = 1e-9);
-        assert_relative_eq!(r.ci_low, 0.06962550902295313, max_relative = 1e-9);
-        assert_relative_eq!(r.ci_high, 0.23969453988465023, max_relative = 1e-9);
+        assert_relative_eq!(r.ci_low, 0.07268120692904856, max_relative = 1e-9);
+        assert_relative_eq!(r.ci_high, 0.24290400862764416, max_relative = 1e-9);
     }
 
     #[test]

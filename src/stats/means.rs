@@ -76,7 +76,7 @@ pub fn welch_df(control: &MeanSummary, treatment: &MeanSummary) -> f64 {
 ///
 /// `t = (m_t − m_c) / √(s_c²/n_c + s_t²/n_t)` with the Welch–Satterthwaite degrees of freedom
 /// ([`welch_df`]); the two-sided p-value and the `1 − alpha` intervals (difference and
-/// delta-method relative lift, see [`Comparison`]) use the Student t quantile with those
+/// log-scale relative lift, see [`Comparison`]) use the Student t quantile with those
 /// degrees of freedom.
 ///
 /// Edge cases: an arm with fewer than 2 units → `NotEnoughData`; zero variance in both arms →
@@ -141,8 +141,8 @@ mod tests {
         assert_relative_eq!(c.diff_ci.0, -0.0739123429981845, max_relative = 1e-9);
         assert_relative_eq!(c.diff_ci.1, 2.0739123429981845, max_relative = 1e-10);
         assert_relative_eq!(c.lift, 0.1, max_relative = 1e-12);
-        assert_relative_eq!(c.ci_low, -0.012463320992518304, max_relative = 1e-9);
-        assert_relative_eq!(c.ci_high, 0.21246332099251847, max_relative = 1e-10);
+        assert_relative_eq!(c.ci_low, -0.0069052513433190965, max_relative = 1e-9);
+        assert_relative_eq!(c.ci_high, 0.21841345112006505, max_relative = 1e-10);
     }
 
     #[test]
@@ -160,8 +160,8 @@ mod tests {
         assert_relative_eq!(c.df.unwrap(), 809944.9175400506, max_relative = 1e-9);
         assert_relative_eq!(c.diff_ci.0, -0.032843290343873316, max_relative = 1e-9);
         assert_relative_eq!(c.diff_ci.1, 0.23284329034387616, max_relative = 1e-9);
-        assert_relative_eq!(c.ci_low, -0.0006594696911479845, max_relative = 1e-9);
-        assert_relative_eq!(c.ci_high, 0.004659469691147988, max_relative = 1e-9);
+        assert_relative_eq!(c.ci_low, -0.0006559434806910902, max_relative = 1e-9);
+        assert_relative_eq!(c.ci_high, 0.004663002146549466, max_relative = 1e-9);
     }
 
     #[test]

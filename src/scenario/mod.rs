@@ -1,0 +1,369 @@
+//! Scenario files: TOML in, a checked [`Scenario`] out.
+//!
+//! The serde types mirror the file (`deny_unknown_fields`, defaults for everything a beginner
+//! would not want to write). [`Scenario::parse`] reads them and then runs one small check per
+//! rule, collecting every problem so a user fixes a file in one pass. The engine accepts only
+//! the checked [`Scenario`].
+
+mod experiment;
+mod params;
+mod rules;
+
+use std::fmt;
+use std::path::Path;
+
+use serde::Deserialize;
+
+pub use experiment::{Allocation, ExperimentParams, Factor, Factorial};
+pub use params::{
+    ArmCosts, BusinessParams, CatalogParams, CostParams, Money, Seasonality, SegmentParams,
+    WorldParams,
+};
+
+use crate::strategy::registry::StrategySpec;
+use experiment::{check_experiment, RawExperiment};
+use rules::{
+    check_arms, check_business, check_catalog, check_costs, check_segments, check_world, count,
+    plain_serde_message, problem,
+};
+
+/// Built-in scenarios, embedded in the binary: (name, TOML text).
+pub const BUILT_INS: &[(&str, &str)] = &[
+    ("default", include_str!("../../scenarios/default.toml")),
+    ("fashion", include_str!("../../scenarios/fashion.toml")),
+    (
+        "electronics",
+        include_str!("../../scenarios/electronics.toml"),
+    ),
+    ("roi-card", include_str!("../../scenarios/roi-card.toml")),
+    ("aa-test", include_str!("../../scenarios/aa-test.toml")),
+    ("peeking", include_str!("../../scenarios/peeking.toml")),
+    (
+        "bandit-allocation",
+        include_str!("../../scenarios/bandit-allocation.toml"),
+    ),
+    (
+        "multivariate",
+        include_str!("../../scenarios/multivariate.toml"),
+    ),
+    ("pricing", include_str!("../../scenarios/pricing.toml")),
+    ("retention", include_str!("../../scenarios/retention.toml")),
+    (
+        "email-timing",
+        include_str!("../../scenarios/email-timing.toml"),
+    ),
+    (
+        "recommenders",
+        include_str!("../../scenarios/recommenders.toml"),
+    ),
+];
+
+/// One problem found in a scenario: the key path and what is wrong with its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Dotted key path, e.g. `arms[1].traffic`.
+    pub key: String,
+    /// What is wrong, quoting the value.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.key, self.message)
+    }
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("{origin}: cannot read the file: {reason}")]
+    Read {
+        /// The file.
+        origin: String,
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// Neither a file nor a built-in of that name exists.
+    #[error("{0}: no such file, and no built-in scenario of that name (try `shoplab scenarios`)")]
+    NotFound(String),
+    /// The file was read but breaks one or more rules.
+    #[error("{origin}: {} problem{}:\n{}", problems.len(), if problems.len() == 1 { "" } else { "s" },
+        problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        /// The file or built-in name.
+        origin: String,
+        /// Every problem found.
+        problems: Vec<Problem>,
+    },
+}
+
+/// A strategy as written in a file: a name, or a table with `kind` and parameters.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum RawStrategy {
+    /// `recommender = "popularity"`
+    Name(String),
+    /// `recommender = { kind = "popularity", half_life_days = 7 }`
+    Table(toml::Table),
+}
+
+/// One arm as written in a file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawArm {
+    name: String,
+    #[serde(default)]
+    traffic: Option<f64>,
+    #[serde(default)]
+    recommender: Option<RawStrategy>,
+    #[serde(default)]
+    pricing: Option<RawStrategy>,
+    #[serde(default)]
+    retention: Option<RawStrategy>,
+    #[serde(default)]
+    email: Option<RawStrategy>,
+}
+
+/// An arm: a bundle of one strategy per family and a traffic share.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArmSpec {
+    /// Arm name, unique in the scenario.
+    pub name: String,
+    /// Share of shoppers assigned to this arm.
+    pub traffic: f64,
+    /// Recommender.
+    pub recommender: StrategySpec,
+    /// Pricing and promotions.
+    pub pricing: StrategySpec,
+    /// Retention.
+    pub retention: StrategySpec,
+    /// Email and SMS timing.
+    pub email: StrategySpec,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default = "default_seed")]
+    seed: u64,
+    #[serde(default = "default_shoppers")]
+    shoppers: i64,
+    #[serde(default = "default_days")]
+    days: i64,
+    #[serde(default)]
+    world: WorldParams,
+    #[serde(default)]
+    catalog: CatalogParams,
+    #[serde(default)]
+    segments: Option<Vec<SegmentParams>>,
+    #[serde(default)]
+    arms: Option<Vec<RawArm>>,
+    #[serde(default)]
+    experiment: RawExperiment,
+    #[serde(default)]
+    business: BusinessParams,
+    #[serde(default)]
+    costs: CostParams,
+}
+
+fn default_seed() -> u64 {
+    42
+}
+fn default_shoppers() -> i64 {
+    20_000
+}
+fn default_days() -> i64 {
+    30
+}
+
+/// A checked scenario: every value within its rule. Only [`Scenario::parse`] makes one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Name (the file stem or built-in name when the file does not say).
+    pub name: String,
+    /// One-line story.
+    pub description: String,
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Shoppers in the population.
+    pub shoppers: u32,
+    /// Days simulated.
+    pub days: u32,
+    /// Shopper-behaviour constants.
+    pub world: WorldParams,
+    /// Catalog generation.
+    pub catalog: CatalogParams,
+    /// Segments; shares sum to 1.
+    pub segments: Vec<SegmentParams>,
+    /// Arms; the first is the control; traffic sums to 1.
+    pub arms: Vec<ArmSpec>,
+    /// Experiment settings.
+    pub experiment: ExperimentParams,
+    /// The business the sample stands for.
+    pub business: BusinessParams,
+    /// Costs.
+    pub costs: CostParams,
+}
+
+impl Scenario {
+    /// Loads a scenario from a file path, or a built-in by name.
+    pub fn load(name_or_path: &str) -> Result<Self, ScenarioError> {
+        let path = Path::new(name_or_path);
+        if path.is_file() {
+            let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Read {
+                origin: name_or_path.into(),
+                reason: e.to_string(),
+            })?;
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("scenario");
+            return Self::parse(&text, name_or_path, stem);
+        }
+        match BUILT_INS.iter().find(|(n, _)| *n == name_or_path) {
+            Some((name, text)) => Self::parse(text, &format!("built-in scenario '{name}'"), name),
+            None => Err(ScenarioError::NotFound(name_or_path.into())),
+        }
+    }
+
+    /// Parses and checks TOML text. `origin` names the source in messages; `fallback_name`
+    /// is used when the file has no `name`.
+    pub fn parse(text: &str, origin: &str, fallback_name: &str) -> Result<Self, ScenarioError> {
+        let invalid = |problems| ScenarioError::Invalid {
+            origin: origin.into(),
+            problems,
+        };
+        let raw: RawScenario = serde_path_to_error::deserialize(toml::Deserializer::new(text))
+            .map_err(|e| {
+                let key = e.path().to_string();
+                let message = plain_serde_message(e.inner().message());
+                let line = e
+                    .inner()
+                    .span()
+                    .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+                let message = match line {
+                    Some(l) => format!("{message} (line {l})"),
+                    None => message,
+                };
+                invalid(vec![Problem {
+                    key: if key == "." { "(file)".into() } else { key },
+                    message,
+                }])
+            })?;
+        let mut p = Vec::new();
+        let scenario = check(raw, fallback_name, &mut p);
+        if p.is_empty() {
+            Ok(scenario)
+        } else {
+            Err(invalid(p))
+        }
+    }
+
+    /// Whether the true effect is computed: as the scenario says, else while the extra
+    /// full-population runs stay cheap (at most 400,000 shopper-arms).
+    pub fn true_effect(&self) -> bool {
+        self.experiment
+            .true_effect
+            .unwrap_or(u64::from(self.shoppers) * self.arms.len() as u64 <= 400_000)
+    }
+
+    /// The salt of the assignment hash.
+    pub fn salt(&self) -> &str {
+        self.experiment.salt.as_deref().unwrap_or(&self.name)
+    }
+}
+
+fn check(raw: RawScenario, fallback_name: &str, p: &mut Vec<Problem>) -> Scenario {
+    let shoppers = count(p, "shoppers", raw.shoppers, 1, 50_000_000);
+    let days = count(p, "days", raw.days, 1, 3650);
+    check_world(p, &raw.world);
+    check_catalog(p, &raw.catalog);
+    let segments = raw
+        .segments
+        .unwrap_or_else(|| vec![SegmentParams::default()]);
+    check_segments(p, &segments);
+    let (experiment, factorial_arms) = check_experiment(p, raw.experiment);
+    let arms = match (factorial_arms, raw.arms) {
+        (Some(_), Some(_)) => {
+            problem(
+                p,
+                "arms",
+                "give either [[arms]] or [[experiment.factors]], not both",
+            );
+            Vec::new()
+        }
+        (Some(arms), None) => arms,
+        (None, arms) => check_arms(p, arms.unwrap_or_default()),
+    };
+    check_business(p, &raw.business);
+    check_costs(p, &raw.costs, &arms);
+    Scenario {
+        name: raw.name.unwrap_or_else(|| fallback_name.to_string()),
+        description: raw.description.unwrap_or_default(),
+        seed: raw.seed,
+        shoppers,
+        days,
+        world: raw.world,
+        catalog: raw.catalog,
+        segments,
+        arms,
+        experiment,
+        business: raw.business,
+        costs: raw.costs,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_is_valid() {
+        for (name, _) in BUILT_INS {
+            let s = Scenario::load(name).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(&s.name, name);
+        }
+    }
+
+    #[test]
+    fn minimal_file_gets_defaults() {
+        let s = Scenario::parse("[[arms]]\nname = \"a\"\n", "t.toml", "t").unwrap();
+        assert_eq!(s.shoppers, 20_000);
+        assert_eq!(s.arms[0].traffic, 1.0);
+        assert_eq!(s.arms[0].recommender.name, "popularity");
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let text = "shoppers = -5\ndays = 0\n[[arms]]\nname = \"a\"\ntraffic = 1.4\n";
+        let Err(ScenarioError::Invalid { problems, .. }) = Scenario::parse(text, "t.toml", "t")
+        else {
+            panic!("expected problems");
+        };
+        let keys: Vec<_> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert!(
+            keys.contains(&"shoppers")
+                && keys.contains(&"days")
+                && keys.contains(&"arms[0].traffic"),
+            "{keys:?}"
+        );
+        let traffic = problems
+            .iter()
+            .find(|p| p.key == "arms[0].traffic")
+            .unwrap();
+        assert_eq!(traffic.message, "(1.4) must be between 0 and 1");
+    }
+
+    #[test]
+    fn unknown_key_names_its_path() {
+        let err = Scenario::parse("[world]\nslate = 3\n", "t.toml", "t")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("world") && err.contains("slate"), "{err}");
+    }
+}

@@ -1,0 +1,347 @@
+//! Rows and sentences the text formats (table and markdown) share, and their number formats.
+
+use std::collections::BTreeMap;
+
+use super::Report;
+use crate::experiment::analysis::{self, MetricComparison};
+
+/// `12.3%` for a fraction.
+pub(crate) fn percent(x: f64) -> String {
+    format!("{:.2}%", 100.0 * x)
+}
+
+/// `+12.3%` for a relative lift, `n/a` when undefined.
+pub(crate) fn signed_percent(x: Option<f64>) -> String {
+    x.map_or_else(|| "n/a".into(), |v| format!("{:+.1}%", 100.0 * v))
+}
+
+/// `+12.3% [+5.1, +19.4] *` — lift, interval and a star when significant after the Holm
+/// adjustment.
+pub(crate) fn lift_cell(c: Option<&MetricComparison>) -> String {
+    let Some(c) = c else { return "n/a".into() };
+    match (c.ci_low, c.ci_high) {
+        (Some(lo), Some(hi)) => {
+            let star = if c.significant { " *" } else { "" };
+            format!(
+                "{} [{:+.1}, {:+.1}]{star}",
+                signed_percent(c.lift),
+                100.0 * lo,
+                100.0 * hi
+            )
+        }
+        _ => signed_percent(c.lift),
+    }
+}
+
+/// A p-value for people: `<0.001` or three decimals; `n/a` when not computed.
+pub(crate) fn p_value(p: Option<f64>) -> String {
+    match p {
+        Some(p) if p < 0.001 => "<0.001".into(),
+        Some(p) => format!("{p:.3}"),
+        None => "n/a".into(),
+    }
+}
+
+/// An arm's comparisons in report order (the map itself is alphabetical).
+pub(crate) fn ordered<'a>(
+    vs: Option<&'a BTreeMap<&'static str, MetricComparison>>,
+) -> impl Iterator<Item = (&'static str, &'a MetricComparison)> {
+    analysis::COMPARED
+        .into_iter()
+        .filter_map(move |m| vs.and_then(|v| v.get(m)).map(|c| (m, c)))
+}
+
+/// Human name of a compared metric.
+pub(crate) fn metric_label(metric: &str) -> &'static str {
+    match metric {
+        "conversion_rate" => "conversion",
+        "buyer_rate" => "buyer rate",
+        "aov" => "AOV",
+        "revenue_per_visitor" => "revenue/visitor",
+        "clv" => "CLV",
+        "cart_abandonment_rate" => "cart abandonment",
+        _ => "metric",
+    }
+}
+
+/// The results table (header first): one row per arm with its headline metrics.
+pub(crate) fn results_rows(r: &Report) -> Vec<Vec<String>> {
+    let mut rows = vec![[
+        "arm",
+        "shoppers",
+        "visits",
+        "orders",
+        "conversion",
+        "AOV",
+        "rev/visitor",
+        "CLV",
+        "abandonment",
+        "open rate",
+        "churn",
+    ]
+    .map(String::from)
+    .to_vec()];
+    for a in &r.arms {
+        let m = &a.metrics;
+        rows.push(vec![
+            a.name.clone(),
+            a.shoppers.to_string(),
+            a.counts.visits.to_string(),
+            a.counts.orders.to_string(),
+            percent(m.conversion_rate),
+            format!("{:.2}", m.aov),
+            format!("{:.2}", m.revenue_per_visitor),
+            format!("{:.2}", m.clv),
+            percent(m.cart_abandonment_rate),
+            percent(m.open_rate),
+            percent(m.churn_rate),
+        ]);
+    }
+    rows
+}
+
+/// The comparisons with the control (header first): per arm and metric, the lift with its
+/// interval and significance, raw and adjusted p-values, chance to beat and the true lift.
+pub(crate) fn comparison_rows(r: &Report) -> Vec<Vec<String>> {
+    let mut rows = vec![[
+        "arm",
+        "metric",
+        "lift",
+        "p",
+        "p Holm",
+        "p BH",
+        "P(beat)",
+        "true lift",
+    ]
+    .map(String::from)
+    .to_vec()];
+    for a in r.arms.iter().skip(1) {
+        for (metric, c) in ordered(a.vs_control.as_ref()) {
+            let truth = match (c.true_lift, c.covered) {
+                (Some(t), Some(true)) => format!("{} covered", signed_percent(Some(t))),
+                (Some(t), _) => format!("{} missed", signed_percent(Some(t))),
+                (None, _) => "n/a".into(),
+            };
+            rows.push(vec![
+                a.name.clone(),
+                metric_label(metric).into(),
+                lift_cell(Some(c)),
+                p_value(c.p_value),
+                p_value(c.p_value_holm),
+                p_value(c.p_value_bh),
+                c.chance_to_beat
+                    .map_or("n/a".into(), |x| format!("{:.1}%", 100.0 * x)),
+                truth,
+            ]);
+        }
+    }
+    rows
+}
+
+/// The ROI table (header first), or nothing when no arm has ROI figures.
+pub(crate) fn roi_rows(r: &Report) -> Vec<Vec<String>> {
+    let mut rows = vec![[
+        "arm",
+        "revenue/yr",
+        "margin/yr [interval]",
+        "cost/yr (range)",
+        "ROI [interval] (cost range)",
+        "payback",
+        "NPV [interval]",
+    ]
+    .map(String::from)
+    .to_vec()];
+    let pct = |x: Option<f64>| x.map_or("n/d".to_string(), |v| format!("{:+.0}%", 100.0 * v));
+    let month = |m: Option<u32>| m.map_or("never".to_string(), |m| format!("month {m}"));
+    for a in &r.arms {
+        let Some(x) = &a.roi else { continue };
+        let roi = match x.roi.mid {
+            None => "not defined (no extra cost)".to_string(),
+            Some(_) => {
+                // With a negative margin, ROI rises with cost; show the range low to high.
+                let (a, b) = (
+                    x.roi.cost_high.unwrap_or(0.0),
+                    x.roi.cost_low.unwrap_or(0.0),
+                );
+                format!(
+                    "{} [{}, {}] ({} … {})",
+                    pct(x.roi.mid),
+                    pct(x.roi.margin_low),
+                    pct(x.roi.margin_high),
+                    pct(Some(a.min(b))),
+                    pct(Some(a.max(b)))
+                )
+            }
+        };
+        rows.push(vec![
+            a.name.clone(),
+            money(x.incremental_revenue.mid),
+            format!(
+                "{} [{} – {}]",
+                money(x.incremental_margin.mid),
+                money(x.incremental_margin.low),
+                money(x.incremental_margin.high)
+            ),
+            format!(
+                "{} ({} – {})",
+                money(x.annual_cost.mid),
+                money(x.annual_cost.low),
+                money(x.annual_cost.high)
+            ),
+            roi,
+            format!(
+                "{} ({} – {})",
+                month(x.payback_month.mid),
+                month(x.payback_month.margin_high),
+                month(x.payback_month.margin_low)
+            ),
+            format!(
+                "{} [{} – {}]",
+                money(x.npv.mid),
+                money(x.npv.margin_low),
+                money(x.npv.margin_high)
+            ),
+        ]);
+    }
+    if rows.len() == 1 {
+        rows.clear();
+    }
+    rows
+}
+
+/// One sentence per arm on the lift needed to break even and what detecting it takes.
+pub(crate) fn break_even_notes(r: &Report) -> Vec<String> {
+    let days = |d: Option<f64>| d.map_or("n/a".to_string(), |d| format!("{:.0} days", d.ceil()));
+    let visits = |v: Option<f64>| v.map_or("n/a".to_string(), |v| money(v.ceil()));
+    r.arms
+        .iter()
+        .filter_map(|a| {
+            let b = a.roi.as_ref()?.break_even?;
+            Some(format!(
+                "{} breaks even at {:+.1}% conversion (AOV unchanged) or {:+.1}% AOV (conversion unchanged); detecting that takes {} visits per arm ({} of traffic) for conversion, {} per arm ({}) for AOV",
+                a.name,
+                100.0 * b.conversion_lift,
+                100.0 * b.aov_lift,
+                visits(b.conversion_visits_per_arm),
+                days(b.conversion_days),
+                visits(b.aov_visits_per_arm),
+                days(b.aov_days)
+            ))
+        })
+        .collect()
+}
+
+/// The lines every text format shows about the experiment as a whole.
+pub(crate) fn experiment_notes(r: &Report) -> Vec<String> {
+    let e = &r.experiment;
+    let name = |i: usize| r.arms.get(i).map_or("?", |a| a.name.as_str());
+    let mut notes = Vec::new();
+    match &e.srm {
+        Some(s) if s.flagged => notes.push(format!(
+            "SAMPLE RATIO MISMATCH: p = {} — the split differs from the plan; do not trust the comparisons",
+            p_value(Some(s.p_value))
+        )),
+        Some(s) => notes.push(format!("sample ratio: as planned (χ² = {:.2}, p = {})", s.statistic, p_value(Some(s.p_value)))),
+        None => notes.push("sample ratio: not checked (adaptive allocation changes the split by design)".into()),
+    }
+    for s in &e.sequential {
+        let day = |d: Option<u32>| d.map_or("never".to_string(), |d| format!("day {}", d + 1));
+        notes.push(format!(
+            "sequential ({}, conversion): always-valid p = {} (first below α: {}); naive daily peeking p = {} (first below α: {})",
+            name(s.arm),
+            p_value(s.sequential_p),
+            day(s.sequential_first_significant_day),
+            p_value(s.naive_p),
+            day(s.naive_first_significant_day)
+        ));
+    }
+    for c in &e.cuped {
+        notes.push(format!(
+            "CUPED ({}, revenue/visitor, pre-period visits as covariate): {} [{:+.1}, {:+.1}], p = {}, variance −{:.1}%",
+            name(c.arm),
+            signed_percent(Some(c.lift)),
+            100.0 * c.ci_low,
+            100.0 * c.ci_high,
+            p_value(Some(c.p_value)),
+            100.0 * c.variance_reduction
+        ));
+    }
+    if let Some(f) = &e.factorial {
+        for x in &f.effects {
+            notes.push(format!(
+                "effect of {} on {}: {:+.4} [{:+.4}, {:+.4}], p = {}",
+                x.effect,
+                metric_label(x.metric),
+                x.estimate,
+                x.ci_low,
+                x.ci_high,
+                p_value(Some(x.p_value))
+            ));
+        }
+        if let Some((chi2, df, p)) = f.independence {
+            notes.push(format!(
+                "buying across cells: χ² = {chi2:.2} on {df} df, p = {}",
+                p_value(Some(p))
+            ));
+        }
+    }
+    if !e.allocation.daily_weights.is_empty() {
+        let last = e.allocation.daily_weights.last().map(|w| {
+            w.iter()
+                .map(|x| format!("{:.0}%", 100.0 * x))
+                .collect::<Vec<_>>()
+                .join(" / ")
+        });
+        notes.push(format!(
+            "Thompson allocation: final shares {}; regret {} against the best arm (an even split: {}), from the {}",
+            last.unwrap_or_default(),
+            money(e.allocation.regret),
+            money(e.allocation.regret_even_split),
+            e.allocation.basis
+        ));
+    }
+    for a in &r.arms {
+        if let Some(auc) = a.churn_model_auc {
+            notes.push(format!(
+                "churn model ({}): AUC {auc:.3} against the shoppers who actually lapsed",
+                a.name
+            ));
+        }
+    }
+    if !e.true_effect {
+        notes.push("true effect: not computed (large population; pass --true-effect on)".into());
+    }
+    notes
+}
+
+/// A money amount with thousands separators.
+pub(crate) fn money(x: f64) -> String {
+    let whole = x.abs().round() as u64;
+    let digits = whole.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if x < 0.0 && whole > 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formatting_helpers() {
+        assert_eq!(percent(0.0213), "2.13%");
+        assert_eq!(signed_percent(Some(0.153)), "+15.3%");
+        assert_eq!(signed_percent(None), "n/a");
+        assert_eq!(money(1234567.4), "1,234,567");
+        assert_eq!(money(-999.6), "-1,000");
+    }
+}

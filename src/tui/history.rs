@@ -115,7 +115,8 @@ pub enum Significance {
 }
 
 impl Significance {
-    /// Reads a comparison at level `alpha`.
+    /// Reads a comparison at level `alpha`: by its Holm-adjusted p-value across arms and
+    /// metrics (as the reports do), else its raw p-value, else its interval.
     pub fn of(c: Option<&MetricComparison>, alpha: f64) -> Self {
         let Some(c) = c else {
             return Significance::Unknown;
@@ -127,7 +128,11 @@ impl Significance {
                 Significance::Worse
             }
         };
-        match (c.p_value, c.lift, c.ci_low.zip(c.ci_high)) {
+        match (
+            c.p_value_holm.or(c.p_value),
+            c.lift,
+            c.ci_low.zip(c.ci_high),
+        ) {
             (Some(p), Some(lift), _) if p < alpha => direction(lift > 0.0),
             (Some(_), _, _) => Significance::Unclear,
             (None, _, Some((lo, hi))) if lo > 0.0 || hi < 0.0 => direction(lo > 0.0),

@@ -18,6 +18,7 @@ impl World {
         ctx: &DayContext,
         id: ShopperId,
         state: &mut ShopperState,
+        churn_hazard: f32,
         out: &mut DayOutput,
     ) {
         let day = ctx.shop.day;
@@ -31,18 +32,25 @@ impl World {
             let mood = (-p.churn_satisfaction_weight
                 * (f64::from(hidden.satisfaction) - NEUTRAL_SATISFACTION))
                 .exp();
-            let traits = self.population.traits(id);
             // Unredeemed loyalty points are a stake the shopper loses by lapsing: weighed like
             // a discount of that share of their budget, with the price term of the model.
-            let stake = ctx.strategies.retention.loyalty().map_or(0.0, |l| {
-                (state.history.points * l.point_value / f64::from(traits.budget)).clamp(0.0, 0.9)
+            // The wide trait row is read only where there are points at stake.
+            let loyalty = ctx
+                .strategies
+                .retention
+                .loyalty()
+                .filter(|_| state.history.points != 0.0);
+            let hold = loyalty.map_or(1.0, |l| {
+                let traits = self.population.traits(id);
+                let stake = (state.history.points * l.point_value / f64::from(traits.budget))
+                    .clamp(0.0, 0.9);
+                if stake > 0.0 {
+                    (1.0 - stake).powf(f64::from(traits.price_sensitivity))
+                } else {
+                    1.0
+                }
             });
-            let hold = if stake > 0.0 {
-                (1.0 - stake).powf(f64::from(traits.price_sensitivity))
-            } else {
-                1.0
-            };
-            let hazard = f64::from(traits.churn_hazard) * neglect * spam * mood * hold;
+            let hazard = f64::from(churn_hazard) * neglect * spam * mood * hold;
             if rng.random::<f64>() < hazard {
                 hidden.active = false;
                 out.counts.lapses += 1;

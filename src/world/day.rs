@@ -77,7 +77,8 @@ impl World {
         out: &mut DayOutput,
     ) {
         let day = ctx.shop.day;
-        if self.population.profile(id).signup_day > day {
+        let daily = self.population.daily(id);
+        if daily.signup_day > day {
             // Not a customer yet: nothing happens and nothing is observed.
             return;
         }
@@ -98,20 +99,23 @@ impl World {
         }
 
         if state.hidden.active {
-            let traits = self.population.traits(id);
             let mut rng = stream(self.seed, u64::from(id), day, Purpose::Visits, 0);
-            let rate = f64::from(traits.visit_rate)
+            let rate = f64::from(daily.visit_rate)
                 * self.params.weekday_rhythm[(day % 7) as usize]
                 * self.catalog.season_traffic(day);
             let n = poisson(&mut rng, rate);
-            for _ in 0..n {
-                let hour = visit_hour(&mut rng, traits.active_hour);
-                self.visit(ctx, id, state, hour, 0.0, false, visit_index, out);
-                visit_index += 1;
+            if n > 0 {
+                // The wide trait row is read only on the rare days with a visit.
+                let active_hour = self.population.traits(id).active_hour;
+                for _ in 0..n {
+                    let hour = visit_hour(&mut rng, active_hour);
+                    self.visit(ctx, id, state, hour, 0.0, false, visit_index, out);
+                    visit_index += 1;
+                }
             }
         }
 
-        self.end_of_day(ctx, id, state, out);
+        self.end_of_day(ctx, id, state, daily.churn_hazard, out);
     }
 }
 

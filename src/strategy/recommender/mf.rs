@@ -271,10 +271,6 @@ fn gramian(v: &[f32], f: usize) -> Vec<f64> {
     g
 }
 
-/// Tasks of the item step: each streams through every shopper's memory once, so few of
-/// them; enough to keep a few cores busy.
-const ITEM_TASKS: usize = 8;
-
 /// The item half of an ALS sweep. Rather than gathering each product's shoppers from a
 /// column index (a random read of a shopper vector per observation, a cache miss each at a
 /// large population), each task streams through the shoppers in order and adds their
@@ -290,7 +286,11 @@ fn item_step(
     confidence: f64,
     f: usize,
 ) {
-    let block = (items.len() / f).div_ceil(ITEM_TASKS).max(1);
+    // Each task streams through every shopper's memory once, so one task per thread; the
+    // result does not depend on the count.
+    let block = (items.len() / f)
+        .div_ceil(rayon::current_num_threads())
+        .max(1);
     items
         .par_chunks_mut(block * f)
         .enumerate()

@@ -1,12 +1,10 @@
 //! Churn: a daily lapse hazard that falls with satisfaction and rises with neglect and spam;
 //! lapsed shoppers come back rarely on their own.
 
-use rand::Rng;
-
 use super::day::{DayContext, DayOutput};
 use super::shopper::{ShopperId, ShopperState};
 use super::World;
-use crate::rng::{stream, Purpose};
+use crate::rng::{first_uniform, Purpose};
 
 /// Satisfaction at which the hazard equals the shopper's base hazard.
 const NEUTRAL_SATISFACTION: f64 = 0.6;
@@ -23,7 +21,8 @@ impl World {
     ) {
         let day = ctx.shop.day;
         let p = &self.params;
-        let mut rng = stream(self.seed, u64::from(id), day, Purpose::Churn, 0);
+        // The night's one draw: the first uniform of the churn stream.
+        let u = first_uniform(self.seed, u64::from(id), day, Purpose::Churn, 0);
         let hidden = &mut state.hidden;
         if hidden.active {
             let since = state.history.last_visit_day.map_or(day, |d| day - d);
@@ -51,11 +50,11 @@ impl World {
                 }
             });
             let hazard = f64::from(churn_hazard) * neglect * spam * mood * hold;
-            if rng.random::<f64>() < hazard {
+            if u < hazard {
                 hidden.active = false;
                 out.counts.lapses += 1;
             }
-        } else if rng.random::<f64>() < p.return_rate {
+        } else if u < p.return_rate {
             hidden.active = true;
             hidden.satisfaction = NEUTRAL_SATISFACTION as f32;
             out.counts.returns += 1;

@@ -41,12 +41,34 @@ pub fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The stream for (seed, subject, day, purpose, index).
-pub fn stream(seed: u64, subject: u64, day: u32, purpose: Purpose, index: u32) -> SimRng {
+/// The 64-bit seed of the stream for (seed, subject, day, purpose, index).
+#[inline]
+fn stream_seed(seed: u64, subject: u64, day: u32, purpose: Purpose, index: u32) -> u64 {
     let mut h = mix64(seed);
     h = mix64(h ^ subject);
-    h = mix64(h ^ ((u64::from(day) << 40) | ((purpose as u64) << 32) | u64::from(index)));
-    SimRng::seed_from_u64(h)
+    mix64(h ^ ((u64::from(day) << 40) | ((purpose as u64) << 32) | u64::from(index)))
+}
+
+/// The stream for (seed, subject, day, purpose, index).
+pub fn stream(seed: u64, subject: u64, day: u32, purpose: Purpose, index: u32) -> SimRng {
+    SimRng::seed_from_u64(stream_seed(seed, subject, day, purpose, index))
+}
+
+/// The first uniform in [0, 1) of the stream for (seed, subject, day, purpose, index),
+/// bit for bit what `stream(..).random::<f64>()` returns, without seeding the whole
+/// generator: most shopper-days need one draw (no visit today, no lapse tonight).
+///
+/// `SimRng::seed_from_u64(h)` fills its four state words with SplitMix64's outputs
+/// `mix64(h + k·φ)`, k = 0..4, and its first output is `rotl(s0 + s3, 23) + s0`; the
+/// uniform takes the top 53 bits. A test checks the equality against the generator.
+#[inline]
+pub fn first_uniform(seed: u64, subject: u64, day: u32, purpose: Purpose, index: u32) -> f64 {
+    const PHI: u64 = 0x9E37_79B9_7F4A_7C15;
+    let h = stream_seed(seed, subject, day, purpose, index);
+    let s0 = mix64(h);
+    let s3 = mix64(h.wrapping_add(PHI.wrapping_mul(3)));
+    let x = s0.wrapping_add(s3).rotate_left(23).wrapping_add(s0);
+    (x >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
 #[cfg(test)]
@@ -63,5 +85,19 @@ mod tests {
         let e: u64 = stream(7, 1, 2, Purpose::Email, 0).random();
         assert_eq!(a, b);
         assert!(a != c && a != d && a != e && c != d);
+    }
+
+    #[test]
+    fn first_uniform_is_the_streams_first_draw() {
+        let mut g = stream(1, 2, 3, Purpose::Nightly, 4);
+        for _ in 0..20_000 {
+            let (seed, subject): (u64, u64) = (g.random(), g.random());
+            let (day, index): (u32, u32) = (g.random_range(0..4000), g.random());
+            for purpose in [Purpose::Visits, Purpose::Churn, Purpose::Visit] {
+                let want: f64 = stream(seed, subject, day, purpose, index).random();
+                let got = first_uniform(seed, subject, day, purpose, index);
+                assert_eq!(want.to_bits(), got.to_bits());
+            }
+        }
     }
 }

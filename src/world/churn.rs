@@ -1,12 +1,10 @@
 //! Churn: a daily lapse hazard that falls with satisfaction and rises with neglect and spam;
 //! lapsed shoppers come back rarely on their own.
 
-use rand::Rng;
-
 use super::day::{DayContext, DayOutput};
 use super::shopper::{ShopperId, ShopperState};
 use super::World;
-use crate::rng::{stream, Purpose};
+use crate::rng::{first_uniform, Purpose};
 
 /// Satisfaction at which the hazard equals the shopper's base hazard.
 const NEUTRAL_SATISFACTION: f64 = 0.6;
@@ -18,11 +16,13 @@ impl World {
         ctx: &DayContext,
         id: ShopperId,
         state: &mut ShopperState,
+        churn_hazard: f32,
         out: &mut DayOutput,
     ) {
         let day = ctx.shop.day;
         let p = &self.params;
-        let mut rng = stream(self.seed, u64::from(id), day, Purpose::Churn, 0);
+        // The night's one draw: the first uniform of the churn stream.
+        let u = first_uniform(self.seed, u64::from(id), day, Purpose::Churn, 0);
         let hidden = &mut state.hidden;
         if hidden.active {
             let since = state.history.last_visit_day.map_or(day, |d| day - d);
@@ -31,23 +31,30 @@ impl World {
             let mood = (-p.churn_satisfaction_weight
                 * (f64::from(hidden.satisfaction) - NEUTRAL_SATISFACTION))
                 .exp();
-            let traits = self.population.traits(id);
             // Unredeemed loyalty points are a stake the shopper loses by lapsing: weighed like
             // a discount of that share of their budget, with the price term of the model.
-            let stake = ctx.strategies.retention.loyalty().map_or(0.0, |l| {
-                (state.history.points * l.point_value / f64::from(traits.budget)).clamp(0.0, 0.9)
+            // The wide trait row is read only where there are points at stake.
+            let loyalty = ctx
+                .strategies
+                .retention
+                .loyalty()
+                .filter(|_| state.history.points != 0.0);
+            let hold = loyalty.map_or(1.0, |l| {
+                let traits = self.population.traits(id);
+                let stake = (state.history.points * l.point_value / f64::from(traits.budget))
+                    .clamp(0.0, 0.9);
+                if stake > 0.0 {
+                    (1.0 - stake).powf(f64::from(traits.price_sensitivity))
+                } else {
+                    1.0
+                }
             });
-            let hold = if stake > 0.0 {
-                (1.0 - stake).powf(f64::from(traits.price_sensitivity))
-            } else {
-                1.0
-            };
-            let hazard = f64::from(traits.churn_hazard) * neglect * spam * mood * hold;
-            if rng.random::<f64>() < hazard {
+            let hazard = f64::from(churn_hazard) * neglect * spam * mood * hold;
+            if u < hazard {
                 hidden.active = false;
                 out.counts.lapses += 1;
             }
-        } else if rng.random::<f64>() < p.return_rate {
+        } else if u < p.return_rate {
             hidden.active = true;
             hidden.satisfaction = NEUTRAL_SATISFACTION as f32;
             out.counts.returns += 1;

@@ -6,7 +6,7 @@ use super::events::{Event, EventKind, EventMask};
 use super::shopper::{ShopperId, ShopperState};
 use super::World;
 use crate::metrics::Counts;
-use crate::rng::{stream, Purpose, SimRng};
+use crate::rng::{first_uniform, stream, Purpose, SimRng};
 use crate::strategy::email::{Due, Message};
 use crate::strategy::{Shop, Strategies};
 use crate::world::ProductId;
@@ -77,7 +77,8 @@ impl World {
         out: &mut DayOutput,
     ) {
         let day = ctx.shop.day;
-        if self.population.profile(id).signup_day > day {
+        let daily = self.population.daily(id);
+        if daily.signup_day > day {
             // Not a customer yet: nothing happens and nothing is observed.
             return;
         }
@@ -98,20 +99,31 @@ impl World {
         }
 
         if state.hidden.active {
-            let traits = self.population.traits(id);
-            let mut rng = stream(self.seed, u64::from(id), day, Purpose::Visits, 0);
-            let rate = f64::from(traits.visit_rate)
+            let rate = f64::from(daily.visit_rate)
                 * self.params.weekday_rhythm[(day % 7) as usize]
                 * self.catalog.season_traffic(day);
-            let n = poisson(&mut rng, rate);
-            for _ in 0..n {
-                let hour = visit_hour(&mut rng, traits.active_hour);
-                self.visit(ctx, id, state, hour, 0.0, false, visit_index, out);
-                visit_index += 1;
+            // Most days have no visit, and `poisson` tells that from the stream's first
+            // uniform alone (no visit when it is at most e^−rate): skip seeding the stream.
+            let none = rate <= 0.0
+                || (rate <= POISSON_INVERSION_MAX
+                    && first_uniform(self.seed, u64::from(id), day, Purpose::Visits, 0)
+                        <= (-rate).exp());
+            if !none {
+                let mut rng = stream(self.seed, u64::from(id), day, Purpose::Visits, 0);
+                let n = poisson(&mut rng, rate);
+                if n > 0 {
+                    // The wide trait row is read only on the rare days with a visit.
+                    let active_hour = self.population.traits(id).active_hour;
+                    for _ in 0..n {
+                        let hour = visit_hour(&mut rng, active_hour);
+                        self.visit(ctx, id, state, hour, 0.0, false, visit_index, out);
+                        visit_index += 1;
+                    }
+                }
             }
         }
 
-        self.end_of_day(ctx, id, state, out);
+        self.end_of_day(ctx, id, state, daily.churn_hazard, out);
     }
 }
 
@@ -121,12 +133,15 @@ fn visit_hour(rng: &mut SimRng, active_hour: f32) -> u8 {
     ((f64::from(active_hour) + 2.5 * z).rem_euclid(24.0)) as u8 % 24
 }
 
+/// Largest rate `poisson` draws by inversion (from one uniform, then more as needed).
+const POISSON_INVERSION_MAX: f64 = 30.0;
+
 /// A Poisson draw by inversion: exact, cheap for the small daily rates of shoppers.
 pub(in crate::world) fn poisson(rng: &mut SimRng, lambda: f64) -> u32 {
     if lambda <= 0.0 {
         return 0;
     }
-    if lambda > 30.0 {
+    if lambda > POISSON_INVERSION_MAX {
         let z: f64 = rand_distr::Distribution::sample(&rand_distr::StandardNormal, rng);
         return (lambda + lambda.sqrt() * z).round().max(0.0) as u32;
     }

@@ -140,27 +140,6 @@ impl Factors {
     /// Trains on the shoppers' memories, warm-started from the current vectors.
     pub fn train(&mut self, memory: &Memory, popularity: &Popularity, categories: usize) {
         let f = self.f;
-        let products = self.items.len() / f;
-        // Who interacted with each product: a compressed column index built in shopper
-        // order, so the item step sums in the same order on every run.
-        let mut start = vec![0usize; products + 1];
-        for u in 0..memory.population() as u32 {
-            for &p in memory.of(u).0 {
-                start[p as usize + 1] += 1;
-            }
-        }
-        for j in 0..products {
-            start[j + 1] += start[j];
-        }
-        let mut fill = start.clone();
-        let mut entries = vec![(0u32, 0f32); start[products]];
-        for u in 0..memory.population() as u32 {
-            let (items, weights) = memory.of(u);
-            for (&p, &w) in items.iter().zip(weights) {
-                entries[fill[p as usize]] = (u, w);
-                fill[p as usize] += 1;
-            }
-        }
         for _ in 0..self.iterations {
             let gram = gramian(&self.items, f);
             let (items, lambda, confidence) = (&self.items, self.lambda, self.confidence);
@@ -179,16 +158,14 @@ impl Factors {
                 },
             );
             let gram = gramian(&self.users, f);
-            let users = &self.users;
-            self.items.par_chunks_mut(f).enumerate().for_each_init(
-                Solver::default,
-                |solver, (j, y)| {
-                    let col = &entries[start[j]..start[j + 1]];
-                    let rows = col
-                        .iter()
-                        .map(|&(u, w)| (&users[u as usize * f..(u as usize + 1) * f], w));
-                    solver.solve(&gram, lambda, confidence, rows, y);
-                },
+            item_step(
+                &mut self.items,
+                &self.users,
+                memory,
+                &gram,
+                lambda,
+                confidence,
+                f,
             );
         }
         self.gram = gramian(&self.items, f);
@@ -294,6 +271,117 @@ fn gramian(v: &[f32], f: usize) -> Vec<f64> {
     g
 }
 
+/// The item half of an ALS sweep. Rather than gathering each product's shoppers from a
+/// column index (a random read of a shopper vector per observation, a cache miss each at a
+/// large population), each task streams through the shoppers in order and adds their
+/// observations of its block of products to those products' equations. Every product still
+/// sums its rows in shopper order, as `Solver::solve` would, so the result is the same to
+/// the bit for any block size and thread count.
+fn item_step(
+    items: &mut [f32],
+    users: &[f32],
+    memory: &Memory,
+    gram: &[f64],
+    lambda: f64,
+    confidence: f64,
+    f: usize,
+) {
+    // Each task streams through every shopper's memory once, so one task per thread; the
+    // result does not depend on the count.
+    let block = (items.len() / f)
+        .div_ceil(rayon::current_num_threads())
+        .max(1);
+    items
+        .par_chunks_mut(block * f)
+        .enumerate()
+        .for_each(|(k, ys)| {
+            let first = k * block;
+            let n = ys.len() / f;
+            let mut a = vec![0.0f64; n * f * f];
+            let mut b = vec![0.0f64; n * f];
+            for aj in a.chunks_mut(f * f) {
+                aj.copy_from_slice(gram);
+                for i in 0..f {
+                    aj[i * f + i] += lambda;
+                }
+            }
+            for (u, x) in users.chunks(f).enumerate() {
+                let (ps, ws) = memory.of(u as u32);
+                for (&p, &w) in ps.iter().zip(ws) {
+                    let j = (p as usize).wrapping_sub(first);
+                    if j >= n {
+                        continue;
+                    }
+                    add_row(
+                        &mut a[j * f * f..(j + 1) * f * f],
+                        &mut b[j * f..(j + 1) * f],
+                        confidence,
+                        x,
+                        w,
+                    );
+                }
+            }
+            for ((y, aj), bj) in ys
+                .chunks_mut(f)
+                .zip(a.chunks_mut(f * f))
+                .zip(b.chunks_mut(f))
+            {
+                cholesky_solve(aj, bj, y);
+            }
+        });
+}
+
+/// Adds one observation `y` of weight `w` to the normal equations `a x = b` (upper triangle).
+#[inline]
+fn add_row(a: &mut [f64], b: &mut [f64], confidence: f64, y: &[f32], w: f32) {
+    let f = b.len();
+    let c = 1.0 + confidence * f64::from(w);
+    for i in 0..f {
+        let yi = f64::from(y[i]);
+        b[i] += c * yi;
+        let s = (c - 1.0) * yi;
+        for j in i..f {
+            a[i * f + j] += s * f64::from(y[j]);
+        }
+    }
+}
+
+/// Solves `a x = b` by Cholesky in place on the upper triangle (`a = Rᵀ R`), writing `x`.
+fn cholesky_solve(a: &mut [f64], b: &mut [f64], x: &mut [f32]) {
+    let f = b.len();
+    for i in 0..f {
+        for j in i..f {
+            let mut s = a[i * f + j];
+            for k in 0..i {
+                s -= a[k * f + i] * a[k * f + j];
+            }
+            if i == j {
+                a[i * f + i] = s.max(1e-12).sqrt();
+            } else {
+                a[i * f + j] = s / a[i * f + i];
+            }
+        }
+    }
+    // Rᵀ z = b, then R x = z.
+    for i in 0..f {
+        let mut s = b[i];
+        for k in 0..i {
+            s -= a[k * f + i] * b[k];
+        }
+        b[i] = s / a[i * f + i];
+    }
+    for i in (0..f).rev() {
+        let mut s = b[i];
+        for k in i + 1..f {
+            s -= a[i * f + k] * b[k];
+        }
+        b[i] = s / a[i * f + i];
+    }
+    for (xi, bi) in x.iter_mut().zip(b.iter()) {
+        *xi = *bi as f32;
+    }
+}
+
 thread_local! {
     static SOLVER: std::cell::RefCell<Solver> = std::cell::RefCell::new(Solver::default());
 }
@@ -332,48 +420,9 @@ impl Solver {
             a[i * f + i] += lambda;
         }
         for (y, w) in rows {
-            let c = 1.0 + confidence * f64::from(w);
-            for i in 0..f {
-                let yi = f64::from(y[i]);
-                b[i] += c * yi;
-                let s = (c - 1.0) * yi;
-                for j in i..f {
-                    a[i * f + j] += s * f64::from(y[j]);
-                }
-            }
+            add_row(a, b, confidence, y, w);
         }
-        // Cholesky in place on the upper triangle: A = Rᵀ R.
-        for i in 0..f {
-            for j in i..f {
-                let mut s = a[i * f + j];
-                for k in 0..i {
-                    s -= a[k * f + i] * a[k * f + j];
-                }
-                if i == j {
-                    a[i * f + i] = s.max(1e-12).sqrt();
-                } else {
-                    a[i * f + j] = s / a[i * f + i];
-                }
-            }
-        }
-        // Rᵀ z = b, then R x = z.
-        for i in 0..f {
-            let mut s = b[i];
-            for k in 0..i {
-                s -= a[k * f + i] * b[k];
-            }
-            b[i] = s / a[i * f + i];
-        }
-        for i in (0..f).rev() {
-            let mut s = b[i];
-            for k in i + 1..f {
-                s -= a[i * f + k] * b[k];
-            }
-            b[i] = s / a[i * f + i];
-        }
-        for (xi, bi) in x.iter_mut().zip(b.iter()) {
-            *xi = *bi as f32;
-        }
+        cholesky_solve(a, b, x);
     }
 }
 

@@ -3,7 +3,6 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Table, Widget, Wrap};
 
@@ -76,11 +75,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 }
             ),
         ])
-        .style(if i == app.selected_arm {
-            app.theme.selected()
-        } else {
-            Style::new()
-        })
+        .style(super::row_style(app, i))
     });
     Table::new(
         rows,

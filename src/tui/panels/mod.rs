@@ -77,6 +77,15 @@ impl CardGrid {
     }
 }
 
+/// The style of arm `i`'s row in a table: highlighted when selected.
+pub(crate) fn row_style(app: &App, i: usize) -> ratatui::style::Style {
+    if i == app.selected_arm {
+        app.theme.selected()
+    } else {
+        ratatui::style::Style::new()
+    }
+}
+
 /// The block of arm `i`'s card, highlighted when selected.
 pub(crate) fn card_block<'a>(app: &App, i: usize, title: Line<'a>) -> Block<'a> {
     let block = Block::bordered().title(title);

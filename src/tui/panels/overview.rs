@@ -282,11 +282,7 @@ fn secondary(app: &App, snapshot: &Snapshot, area: Rect, buf: &mut Buffer) {
             format::percent(m.open_rate),
             format::percent(m.churn_rate),
         ])
-        .style(if i == app.selected_arm {
-            app.theme.selected()
-        } else {
-            Style::new()
-        })
+        .style(super::row_style(app, i))
     });
     Table::new(
         rows,

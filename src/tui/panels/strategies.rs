@@ -3,7 +3,6 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Row, Table, Widget, Wrap};
 
@@ -24,11 +23,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let rows = snapshot.arms.iter().enumerate().map(|(i, a)| {
         let mut cells = vec![a.name.clone()];
         cells.extend(a.strategies.iter().cloned());
-        Row::new(cells).style(if i == app.selected_arm {
-            app.theme.selected()
-        } else {
-            Style::new()
-        })
+        Row::new(cells).style(super::row_style(app, i))
     });
     Table::new(rows, [Constraint::Ratio(1, 5); 5])
         .header(header)

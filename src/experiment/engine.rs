@@ -37,6 +37,7 @@ struct ArmRun {
     covariate: Vec<f64>,
     total: Counts,
     daily: Vec<Counts>,
+    /// Per-shopper moments after the last day (kept for the experiment's arms only).
     moments: ShopperMoments,
 }
 
@@ -171,6 +172,11 @@ impl Engine {
             .par_iter_mut()
             .chain(self.truth.par_iter_mut())
             .for_each(|arm| step_arm(world, scenario, arm, day));
+        // The experiment arms' moments feed today's looks and tomorrow's allocation; the
+        // truth runs' are needed only for a snapshot, which computes them itself.
+        self.arms
+            .par_iter_mut()
+            .for_each(|arm| arm.moments = shopper_moments(&arm.states, &arm.covariate));
         let (alpha, mde) = (
             scenario.experiment.alpha,
             scenario.experiment.sequential_mde,
@@ -223,10 +229,13 @@ impl Engine {
                 ] {
                     insights.extend(lines.into_iter().map(|l| format!("{family}: {l}")));
                 }
-                let truth = self.truth.get(i).map(|t| ArmTruth {
-                    counts: t.total,
-                    moments: t.moments,
-                    metrics: Metrics::from(&t.total, &t.moments),
+                let truth = self.truth.get(i).map(|t| {
+                    let moments = shopper_moments(&t.states, &t.covariate);
+                    ArmTruth {
+                        counts: t.total,
+                        moments,
+                        metrics: Metrics::from(&t.total, &moments),
+                    }
                 });
                 ArmSnapshot {
                     name: arm.spec.name.clone(),
@@ -324,7 +333,6 @@ fn step_arm(world: &World, scenario: &Scenario, arm: &mut ArmRun, day: u32) {
     arm.strategies.learn(&shop, &log);
     arm.total.merge(&counts);
     arm.daily.push(counts);
-    arm.moments = shopper_moments(&arm.states, &arm.covariate);
 }
 
 /// How well the arm's retention strategy ranks its shoppers by risk, measured against who

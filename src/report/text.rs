@@ -309,7 +309,7 @@ pub(crate) fn experiment_notes(r: &Report) -> Vec<String> {
         }
     }
     if !e.true_effect {
-        notes.push("true effect: not computed (large population; pass --true-effect on)".into());
+        notes.push("true effect: not computed (off by the scenario or by default for large populations; pass --true-effect on)".into());
     }
     notes
 }

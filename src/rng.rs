@@ -5,11 +5,43 @@
 //! is in or on which thread simulates them, so results are identical for any thread count
 //! and every arm meets the same shoppers with the same luck (common random numbers).
 
-use rand::SeedableRng;
+use rand::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-/// The generator behind every stream: portable and stable across versions, unlike `StdRng`.
-pub type SimRng = Xoshiro256PlusPlus;
+/// One random stream. The generator behind it is Xoshiro256++ (portable and stable across
+/// versions, unlike `StdRng`), seeded on the first draw: most shopper-days open streams
+/// for messages, offers or exploration that nothing ends up drawing from, and seeding costs
+/// more than a draw. Lazy seeding changes no value: a stream's draws depend on its key only.
+#[derive(Debug, Clone)]
+pub struct SimRng {
+    seed: u64,
+    generator: Option<Xoshiro256PlusPlus>,
+}
+
+impl SimRng {
+    #[inline]
+    fn generator(&mut self) -> &mut Xoshiro256PlusPlus {
+        let seed = self.seed;
+        self.generator
+            .get_or_insert_with(|| Xoshiro256PlusPlus::seed_from_u64(seed))
+    }
+}
+
+impl RngCore for SimRng {
+    #[inline]
+    fn next_u32(&mut self) -> u32 {
+        self.generator().next_u32()
+    }
+
+    #[inline]
+    fn next_u64(&mut self) -> u64 {
+        self.generator().next_u64()
+    }
+
+    fn fill_bytes(&mut self, dst: &mut [u8]) {
+        self.generator().fill_bytes(dst)
+    }
+}
 
 /// What a stream is used for; part of the stream's identity so purposes never share draws.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,14 +83,17 @@ fn stream_seed(seed: u64, subject: u64, day: u32, purpose: Purpose, index: u32) 
 
 /// The stream for (seed, subject, day, purpose, index).
 pub fn stream(seed: u64, subject: u64, day: u32, purpose: Purpose, index: u32) -> SimRng {
-    SimRng::seed_from_u64(stream_seed(seed, subject, day, purpose, index))
+    SimRng {
+        seed: stream_seed(seed, subject, day, purpose, index),
+        generator: None,
+    }
 }
 
 /// The first uniform in [0, 1) of the stream for (seed, subject, day, purpose, index),
 /// bit for bit what `stream(..).random::<f64>()` returns, without seeding the whole
 /// generator: most shopper-days need one draw (no visit today, no lapse tonight).
 ///
-/// `SimRng::seed_from_u64(h)` fills its four state words with SplitMix64's outputs
+/// `Xoshiro256PlusPlus::seed_from_u64(h)` fills its four state words with SplitMix64's outputs
 /// `mix64(h + k·φ)`, k = 0..4, and its first output is `rotl(s0 + s3, 23) + s0`; the
 /// uniform takes the top 53 bits. A test checks the equality against the generator.
 #[inline]

@@ -61,6 +61,12 @@ impl ArmRun {
         }
     }
 
+    fn reserve(&mut self, shoppers: usize) {
+        self.ids.reserve(shoppers);
+        self.states.reserve(shoppers);
+        self.covariate.reserve(shoppers);
+    }
+
     fn enrol(&mut self, id: ShopperId, covariate: f64) {
         self.ids.push(id);
         self.states.push(ShopperState::default());
@@ -102,12 +108,23 @@ impl Engine {
         let traffic: Vec<f64> = scenario.arms.iter().map(|a| a.traffic).collect();
         let adaptive = scenario.experiment.allocation == Allocation::Thompson;
         let mut pending = Vec::new();
+        let mut placed = Vec::with_capacity(scenario.shoppers as usize);
         for id in 0..scenario.shoppers {
             if adaptive && world.population().profile(id).signup_day > 0 {
                 pending.push(id);
             } else {
-                arms[assign(scenario.salt(), id, &traffic)].enrol(id, covariates[id as usize]);
+                placed.push((id, assign(scenario.salt(), id, &traffic)));
             }
+        }
+        // Sized up front: growing the state vectors one shopper at a time copied them over
+        // and over.
+        let mut sizes = vec![0; arms.len()];
+        placed.iter().for_each(|&(_, arm)| sizes[arm] += 1);
+        for (arm, size) in arms.iter_mut().zip(sizes) {
+            arm.reserve(size);
+        }
+        for (id, arm) in placed {
+            arms[arm].enrol(id, covariates[id as usize]);
         }
         pending.sort_by_key(|&id| (world.population().profile(id).signup_day, id));
         let truth = if scenario.true_effect() {
@@ -116,6 +133,7 @@ impl Engine {
                 .iter()
                 .map(|spec| {
                     let mut run = ArmRun::new(spec, &ctx);
+                    run.reserve(scenario.shoppers as usize);
                     (0..scenario.shoppers).for_each(|id| run.enrol(id, covariates[id as usize]));
                     run
                 })
@@ -290,6 +308,7 @@ fn pre_period(world: &World, scenario: &Scenario, ctx: &BuildContext) -> Vec<f64
     }
     let pre_world = world.with_stream_seed(mix64(scenario.seed ^ PRE_PERIOD_SALT));
     let mut run = ArmRun::new(&scenario.arms[0], ctx);
+    run.reserve(scenario.shoppers as usize);
     (0..scenario.shoppers).for_each(|id| run.enrol(id, 0.0));
     for day in 0..days {
         step_arm(&pre_world, scenario, &mut run, day);
@@ -303,12 +322,7 @@ fn pre_period(world: &World, scenario: &Scenario, ctx: &BuildContext) -> Vec<f64
 fn step_arm(world: &World, scenario: &Scenario, arm: &mut ArmRun, day: u32) {
     let shop = shop(world, scenario, day);
     let outputs: Vec<DayOutput> = {
-        let ctx = DayContext {
-            world,
-            shop,
-            strategies: &arm.strategies,
-            observes: arm.strategies.observes(),
-        };
+        let ctx = DayContext::new(world, shop, &arm.strategies);
         arm.states
             .par_chunks_mut(CHUNK)
             .zip(arm.ids.par_chunks(CHUNK))

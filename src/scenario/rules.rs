@@ -59,7 +59,13 @@ pub(super) fn sums_to_one(p: &mut Vec<Problem>, key: &str, shares: &[f64]) {
 }
 
 pub(super) fn check_world(p: &mut Vec<Problem>, w: &WorldParams) {
-    count(p, "world.latent_dim", w.latent_dim as i64, 2, 64);
+    count(
+        p,
+        "world.latent_dim",
+        w.latent_dim as i64,
+        2,
+        crate::world::MAX_LATENT_DIM as i64,
+    );
     count(p, "world.slate_size", w.slate_size as i64, 1, 50);
     count(p, "world.organic_views", w.organic_views as i64, 0, 20);
     count(p, "world.cross_sell_size", w.cross_sell_size as i64, 0, 10);

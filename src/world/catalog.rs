@@ -272,30 +272,36 @@ impl Catalog {
         &self.hidden.category_weight
     }
 
-    /// Seasonal peak shape at `day`, in [0, 1].
-    fn peak(&self, day: u32) -> f64 {
+    /// The seasonal factors of `day`; computed once a day, read for every shopper.
+    pub(in crate::world) fn season(&self, day: u32) -> Season {
         let z = (f64::from(day) - self.hidden.peak_day) / self.hidden.width_days;
-        (-0.5 * z * z).exp()
+        let peak = (-0.5 * z * z).exp();
+        let traffic = if self.hidden.traffic_lift == 0.0 {
+            1.0
+        } else {
+            1.0 + self.hidden.traffic_lift * peak
+        };
+        Season { peak, traffic }
     }
 
-    /// Extra click utility of a category's products on `day` from its season.
-    pub(in crate::world) fn season_utility(&self, category: CategoryId, day: u32) -> f64 {
+    /// Extra click utility of a category's products from the season.
+    pub(in crate::world) fn season_utility(&self, category: CategoryId, season: &Season) -> f64 {
         let a = self.hidden.season_amplitude[category as usize];
         if a == 0.0 {
             0.0
         } else {
-            f64::from(a) * self.peak(day)
+            f64::from(a) * season.peak
         }
     }
+}
 
-    /// Store-wide traffic multiplier on `day` from the seasonal peak.
-    pub(in crate::world) fn season_traffic(&self, day: u32) -> f64 {
-        if self.hidden.traffic_lift == 0.0 {
-            1.0
-        } else {
-            1.0 + self.hidden.traffic_lift * self.peak(day)
-        }
-    }
+/// The seasonal factors of one day.
+#[derive(Debug, Clone, Copy)]
+pub(in crate::world) struct Season {
+    /// Seasonal peak shape, in [0, 1].
+    pub peak: f64,
+    /// Store-wide traffic multiplier.
+    pub traffic: f64,
 }
 
 /// Index drawn from unnormalised weights with a uniform `u` in [0, 1).

@@ -2,6 +2,7 @@
 
 use rand::Rng;
 
+use super::catalog::Season;
 use super::events::{Event, EventKind, EventMask};
 use super::shopper::{ShopperId, ShopperState};
 use super::World;
@@ -21,6 +22,20 @@ pub struct DayContext<'a> {
     pub strategies: &'a Strategies,
     /// Events to record for the nightly batch.
     pub observes: EventMask,
+    pub(in crate::world) season: Season,
+}
+
+impl<'a> DayContext<'a> {
+    /// The context of `shop.day` for an arm running `strategies`.
+    pub fn new(world: &'a World, shop: Shop<'a>, strategies: &'a Strategies) -> Self {
+        DayContext {
+            world,
+            season: world.catalog.season(shop.day),
+            shop,
+            strategies,
+            observes: strategies.observes(),
+        }
+    }
 }
 
 /// What a chunk of shopper-days produces: counts, observed events and reusable buffers.
@@ -101,13 +116,16 @@ impl World {
         if state.hidden.active {
             let rate = f64::from(daily.visit_rate)
                 * self.params.weekday_rhythm[(day % 7) as usize]
-                * self.catalog.season_traffic(day);
+                * ctx.season.traffic;
             // Most days have no visit, and `poisson` tells that from the stream's first
             // uniform alone (no visit when it is at most e^−rate): skip seeding the stream.
+            // e^−rate ≥ 1 − rate decides most of them without the exponential; the margin
+            // covers the exponential's rounding.
             let none = rate <= 0.0
-                || (rate <= POISSON_INVERSION_MAX
-                    && first_uniform(self.seed, u64::from(id), day, Purpose::Visits, 0)
-                        <= (-rate).exp());
+                || (rate <= POISSON_INVERSION_MAX && {
+                    let u = first_uniform(self.seed, u64::from(id), day, Purpose::Visits, 0);
+                    u <= 1.0 - rate - 1e-12 || u <= (-rate).exp()
+                });
             if !none {
                 let mut rng = stream(self.seed, u64::from(id), day, Purpose::Visits, 0);
                 let n = poisson(&mut rng, rate);

@@ -20,7 +20,7 @@ pub use day::{DayContext, DayOutput};
 pub use events::{Campaign, Channel, DayLog, Event, EventKind, EventMask, NO_PRODUCT};
 pub use shopper::{
     Arrivals, CartLine, History, Loyalty, Offer, Population, Profile, ShopperId, ShopperState,
-    ShopperView, RECENT_ITEMS,
+    ShopperView, MAX_LATENT_DIM, RECENT_ITEMS,
 };
 
 use crate::scenario::{Scenario, WorldParams};
@@ -35,6 +35,8 @@ pub struct World {
     seed: u64,
     per_email: f64,
     per_sms: f64,
+    /// Ceiling of the churn hazard's mood factor, for the cheap nightly test.
+    mood_ceiling: f64,
 }
 
 impl World {
@@ -64,6 +66,7 @@ impl World {
             seed: scenario.seed,
             per_email: scenario.costs.per_email,
             per_sms: scenario.costs.per_sms,
+            mood_ceiling: churn::mood_ceiling(scenario.world.churn_satisfaction_weight),
         }
     }
 

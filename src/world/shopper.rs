@@ -13,6 +13,8 @@ pub type ShopperId = u32;
 
 /// Most favourite categories a taste can mix.
 const MAX_FAVOURITES: usize = 8;
+/// Largest taste dimension a scenario may ask for (`world.latent_dim`).
+pub const MAX_LATENT_DIM: usize = 64;
 /// Products remembered in a shopper's recent history.
 pub const RECENT_ITEMS: usize = 8;
 
@@ -120,32 +122,26 @@ impl Population {
         let total_share: f64 = shares.iter().sum();
         let cat_weights = catalog.category_weights();
         let cat_total: f64 = cat_weights.iter().sum();
-        let drawn: Vec<(Profile, Traits, Vec<f32>)> = (0..n)
+        // Every shopper writes its taste in place: no allocation per shopper.
+        let mut taste = vec![0f32; n as usize * dim];
+        let mut profiles = Vec::with_capacity(n as usize);
+        let mut traits = Vec::with_capacity(n as usize);
+        (0..n)
             .into_par_iter()
-            .map(|id| {
+            .zip(taste.par_chunks_mut(dim))
+            .map(|(id, taste)| {
                 let mut rng = stream(seed, u64::from(id), 0, Purpose::Traits, 0);
                 let s = pick(&shares, total_share, rng.random::<f64>());
                 let seg = &segments[s];
-                let (traits, taste) = draw_traits(seg, catalog, cat_weights, cat_total, &mut rng);
-                (
-                    Profile {
-                        id,
-                        signup_day: arrivals.signup_day(&mut rng),
-                        segment: s as u16,
-                    },
-                    traits,
-                    taste,
-                )
+                let traits = draw_traits(seg, catalog, cat_weights, cat_total, &mut rng, taste);
+                let profile = Profile {
+                    id,
+                    signup_day: arrivals.signup_day(&mut rng),
+                    segment: s as u16,
+                };
+                (profile, traits)
             })
-            .collect();
-        let mut profiles = Vec::with_capacity(n as usize);
-        let mut traits = Vec::with_capacity(n as usize);
-        let mut taste = Vec::with_capacity(n as usize * dim);
-        for (p, t, u) in drawn {
-            profiles.push(p);
-            traits.push(t);
-            taste.extend_from_slice(&u);
-        }
+            .unzip_into_vecs(&mut profiles, &mut traits);
         let daily = profiles
             .iter()
             .zip(&traits)
@@ -211,14 +207,16 @@ fn draw_traits(
     cat_weights: &[f64],
     cat_total: f64,
     rng: &mut SimRng,
-) -> (Traits, Vec<f32>) {
+    taste_out: &mut [f32],
+) -> Traits {
     let dim = catalog.dim();
     let n_fav = (seg.favourite_categories as usize)
         .min(MAX_FAVOURITES)
         .min(cat_weights.len());
     let mut favourites = [0u16; MAX_FAVOURITES];
     let mut favourite_weights = [0f32; MAX_FAVOURITES];
-    let mut taste = vec![0f64; dim];
+    let mut sums = [0f64; MAX_LATENT_DIM];
+    let taste = &mut sums[..dim];
     let mut weight_sum = 0.0;
     for m in 0..n_fav {
         let k = pick(cat_weights, cat_total, rng.random::<f64>());
@@ -235,7 +233,9 @@ fn draw_traits(
         *t = *t / weight_sum + noise * normal(rng);
     }
     let norm = taste.iter().map(|t| t * t).sum::<f64>().sqrt().max(1e-9);
-    let taste = taste.iter().map(|t| (t / norm) as f32).collect();
+    for (out, t) in taste_out.iter_mut().zip(taste.iter()) {
+        *out = (t / norm) as f32;
+    }
 
     let gamma = |shape: f64, mean: f64, rng: &mut SimRng| -> f64 {
         if mean <= 0.0 {
@@ -266,7 +266,7 @@ fn draw_traits(
         favourite_weights,
         n_favourites: n_fav as u8,
     };
-    (traits, taste)
+    traits
 }
 
 /// One line of a cart.

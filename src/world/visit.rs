@@ -208,7 +208,7 @@ impl World {
             .sum();
         let appeal = p.preference_strength * taste + self.catalog.quality(product)
             - f64::from(traits.price_sensitivity) * (seen / reference).ln()
-            + self.catalog.season_utility(info.category, day);
+            + self.catalog.season_utility(info.category, &ctx.season);
         experience.sum += sigmoid(appeal);
         experience.n += 1;
         if rng.random::<f64>() >= sigmoid(appeal + intent + p.click_intercept) {

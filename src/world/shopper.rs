@@ -251,7 +251,7 @@ fn draw_traits(
     let email_responsiveness = Beta::new(6.0 * resp, 6.0 * (1.0 - resp))
         .map(|b| b.sample(rng))
         .unwrap_or(resp);
-    let traits = Traits {
+    Traits {
         // Log-normal around the segment mean (the −σ²/2 keeps the mean where the file says).
         price_sensitivity: lognormal(seg.price_sensitivity, 0.35, rng) as f32
             * (-0.35f32 * 0.35 / 2.0).exp(),
@@ -265,8 +265,7 @@ fn draw_traits(
         favourites,
         favourite_weights,
         n_favourites: n_fav as u8,
-    };
-    traits
+    }
 }
 
 /// One line of a cart.

@@ -258,12 +258,7 @@ fn demand_pricing_never_leaves_its_guardrails() {
                     .map(|p| strategies.pricing.price(&today, &view, p))
                     .collect(),
             );
-            let ctx = DayContext {
-                world: &world,
-                shop: today,
-                strategies: &strategies,
-                observes: strategies.observes(),
-            };
+            let ctx = DayContext::new(&world, today, &strategies);
             let mut out = DayOutput::default();
             for (id, state) in states.iter_mut().enumerate() {
                 world.shopper_day(&ctx, id as u32, state, &mut out);

@@ -186,15 +186,14 @@ impl Engine {
             self.allocate_arrivals(day);
         }
         let (world, scenario) = (&self.world, &self.scenario);
+        // The experiment arms' moments feed today's looks and tomorrow's allocation, so
+        // they are taken during the day's pass while each shopper is in cache; the truth
+        // runs' are needed only for a snapshot, which computes them itself.
         self.arms
             .par_iter_mut()
-            .chain(self.truth.par_iter_mut())
-            .for_each(|arm| step_arm(world, scenario, arm, day));
-        // The experiment arms' moments feed today's looks and tomorrow's allocation; the
-        // truth runs' are needed only for a snapshot, which computes them itself.
-        self.arms
-            .par_iter_mut()
-            .for_each(|arm| arm.moments = shopper_moments(&arm.states, &arm.covariate));
+            .map(|arm| (arm, Moments::Track))
+            .chain(self.truth.par_iter_mut().map(|arm| (arm, Moments::Skip)))
+            .for_each(|(arm, moments)| step_arm(world, scenario, arm, day, moments));
         let (alpha, mde) = (
             scenario.experiment.alpha,
             scenario.experiment.sequential_mde,
@@ -311,7 +310,7 @@ fn pre_period(world: &World, scenario: &Scenario, ctx: &BuildContext) -> Vec<f64
     run.reserve(scenario.shoppers as usize);
     (0..scenario.shoppers).for_each(|id| run.enrol(id, 0.0));
     for day in 0..days {
-        step_arm(&pre_world, scenario, &mut run, day);
+        step_arm(&pre_world, scenario, &mut run, day, Moments::Skip);
     }
     run.states
         .iter()
@@ -319,28 +318,46 @@ fn pre_period(world: &World, scenario: &Scenario, ctx: &BuildContext) -> Vec<f64
         .collect()
 }
 
-fn step_arm(world: &World, scenario: &Scenario, arm: &mut ArmRun, day: u32) {
+/// Whether a day's pass also takes the arm's shopper moments.
+#[derive(Clone, Copy, PartialEq)]
+enum Moments {
+    Track,
+    Skip,
+}
+
+fn step_arm(world: &World, scenario: &Scenario, arm: &mut ArmRun, day: u32, moments: Moments) {
     let shop = shop(world, scenario, day);
-    let outputs: Vec<DayOutput> = {
+    let outputs: Vec<(DayOutput, ShopperMoments)> = {
         let ctx = DayContext::new(world, shop, &arm.strategies);
         arm.states
             .par_chunks_mut(CHUNK)
             .zip(arm.ids.par_chunks(CHUNK))
-            .map(|(states, ids)| {
+            .zip(arm.covariate.par_chunks(CHUNK))
+            .map(|((states, ids), covariate)| {
                 let mut out = DayOutput::default();
-                for (state, &id) in states.iter_mut().zip(ids) {
+                let mut m = ShopperMoments::default();
+                for ((state, &id), &x) in states.iter_mut().zip(ids).zip(covariate) {
                     world.shopper_day(&ctx, id, state, &mut out);
+                    if moments == Moments::Track {
+                        m.add(&state.history, state.is_active(), x);
+                    }
                 }
-                out
+                (out, m)
             })
             .collect()
     };
+    if moments == Moments::Track {
+        arm.moments = outputs.iter().fold(ShopperMoments::default(), |mut acc, (_, m)| {
+            acc.merge(m);
+            acc
+        });
+    }
     let mut counts = Counts::default();
     let mut log = DayLog {
         day,
-        events: Vec::with_capacity(outputs.iter().map(|o| o.events.len()).sum()),
+        events: Vec::with_capacity(outputs.iter().map(|(o, _)| o.events.len()).sum()),
     };
-    for out in outputs {
+    for (out, _) in outputs {
         counts.merge(&out.counts);
         log.events.extend_from_slice(&out.events);
     }

@@ -14,16 +14,17 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 /// more than a draw. Lazy seeding changes no value: a stream's draws depend on its key only.
 #[derive(Debug, Clone)]
 pub struct SimRng {
-    seed: u64,
+    subject: SubjectKey,
+    tag: u64,
     generator: Option<Xoshiro256PlusPlus>,
 }
 
 impl SimRng {
     #[inline]
     fn generator(&mut self) -> &mut Xoshiro256PlusPlus {
-        let seed = self.seed;
+        let (subject, tag) = (self.subject, self.tag);
         self.generator
-            .get_or_insert_with(|| Xoshiro256PlusPlus::seed_from_u64(seed))
+            .get_or_insert_with(|| Xoshiro256PlusPlus::seed_from_u64(subject.stream_seed(tag)))
     }
 }
 
@@ -73,37 +74,75 @@ pub fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The 64-bit seed of the stream for (seed, subject, day, purpose, index).
-#[inline]
-fn stream_seed(seed: u64, subject: u64, day: u32, purpose: Purpose, index: u32) -> u64 {
-    let mut h = mix64(seed);
-    h = mix64(h ^ subject);
-    mix64(h ^ ((u64::from(day) << 40) | ((purpose as u64) << 32) | u64::from(index)))
-}
+/// The streams of one scenario seed. Hashing the seed once, here, spares every stream of a
+/// shopper-day from doing it again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamRoot(u64);
 
-/// The stream for (seed, subject, day, purpose, index).
-pub fn stream(seed: u64, subject: u64, day: u32, purpose: Purpose, index: u32) -> SimRng {
-    SimRng {
-        seed: stream_seed(seed, subject, day, purpose, index),
-        generator: None,
+impl StreamRoot {
+    /// The root of every stream of `seed`.
+    pub fn new(seed: u64) -> Self {
+        StreamRoot(mix64(seed))
+    }
+
+    /// The key shared by every stream of `subject` (a shopper, or a reserved id).
+    #[inline]
+    pub fn subject(self, subject: u64) -> SubjectKey {
+        SubjectKey(mix64(self.0 ^ subject))
     }
 }
 
-/// The first uniform in [0, 1) of the stream for (seed, subject, day, purpose, index),
-/// bit for bit what `stream(..).random::<f64>()` returns, without seeding the whole
-/// generator: most shopper-days need one draw (no visit today, no lapse tonight).
-///
-/// `Xoshiro256PlusPlus::seed_from_u64(h)` fills its four state words with SplitMix64's outputs
-/// `mix64(h + k·φ)`, k = 0..4, and its first output is `rotl(s0 + s3, 23) + s0`; the
-/// uniform takes the top 53 bits. A test checks the equality against the generator.
+/// The streams of one subject under one seed: a shopper-day derives its visit, churn and
+/// message streams from one key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubjectKey(u64);
+
+impl SubjectKey {
+    /// The stream for (day, purpose, index); seeded on its first draw.
+    #[inline]
+    pub fn stream(self, day: u32, purpose: Purpose, index: u32) -> SimRng {
+        SimRng {
+            subject: self,
+            tag: tag(day, purpose, index),
+            generator: None,
+        }
+    }
+
+    /// The first uniform in [0, 1) of the stream for (day, purpose, index), bit for bit
+    /// what `self.stream(..).random::<f64>()` returns, without seeding the whole generator:
+    /// most shopper-days need one draw (no visit today, no lapse tonight).
+    ///
+    /// `Xoshiro256PlusPlus::seed_from_u64(h)` fills its four state words with SplitMix64's
+    /// outputs `mix64(h + k·φ)`, k = 0..4, and its first output is `rotl(s0 + s3, 23) + s0`;
+    /// the uniform takes the top 53 bits. A test checks the equality against the generator.
+    #[inline]
+    pub fn first_uniform(self, day: u32, purpose: Purpose, index: u32) -> f64 {
+        const PHI: u64 = 0x9E37_79B9_7F4A_7C15;
+        let h = self.stream_seed(tag(day, purpose, index));
+        let s0 = mix64(h);
+        let s3 = mix64(h.wrapping_add(PHI.wrapping_mul(3)));
+        let x = s0.wrapping_add(s3).rotate_left(23).wrapping_add(s0);
+        (x >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    #[inline]
+    fn stream_seed(self, tag: u64) -> u64 {
+        mix64(self.0 ^ tag)
+    }
+}
+
+/// The part of a stream's identity below the subject.
 #[inline]
-pub fn first_uniform(seed: u64, subject: u64, day: u32, purpose: Purpose, index: u32) -> f64 {
-    const PHI: u64 = 0x9E37_79B9_7F4A_7C15;
-    let h = stream_seed(seed, subject, day, purpose, index);
-    let s0 = mix64(h);
-    let s3 = mix64(h.wrapping_add(PHI.wrapping_mul(3)));
-    let x = s0.wrapping_add(s3).rotate_left(23).wrapping_add(s0);
-    (x >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+fn tag(day: u32, purpose: Purpose, index: u32) -> u64 {
+    (u64::from(day) << 40) | ((purpose as u64) << 32) | u64::from(index)
+}
+
+/// The stream for (seed, subject, day, purpose, index). Hot paths derive their streams
+/// from a [`StreamRoot`] instead, which hashes the seed once.
+pub fn stream(seed: u64, subject: u64, day: u32, purpose: Purpose, index: u32) -> SimRng {
+    StreamRoot::new(seed)
+        .subject(subject)
+        .stream(day, purpose, index)
 }
 
 #[cfg(test)]
@@ -130,7 +169,9 @@ mod tests {
             let (day, index): (u32, u32) = (g.random_range(0..4000), g.random());
             for purpose in [Purpose::Visits, Purpose::Churn, Purpose::Visit] {
                 let want: f64 = stream(seed, subject, day, purpose, index).random();
-                let got = first_uniform(seed, subject, day, purpose, index);
+                let got = StreamRoot::new(seed)
+                    .subject(subject)
+                    .first_uniform(day, purpose, index);
                 assert_eq!(want.to_bits(), got.to_bits());
             }
         }

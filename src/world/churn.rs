@@ -4,7 +4,7 @@
 use super::day::{DayContext, DayOutput};
 use super::shopper::{ShopperId, ShopperState};
 use super::World;
-use crate::rng::{first_uniform, Purpose};
+use crate::rng::{Purpose, SubjectKey};
 
 /// Satisfaction at which the hazard equals the shopper's base hazard.
 const NEUTRAL_SATISFACTION: f64 = 0.6;
@@ -21,6 +21,7 @@ impl World {
         &self,
         ctx: &DayContext,
         id: ShopperId,
+        key: SubjectKey,
         state: &mut ShopperState,
         churn_hazard: f32,
         out: &mut DayOutput,
@@ -28,7 +29,7 @@ impl World {
         let day = ctx.shop.day;
         let p = &self.params;
         // The night's one draw: the first uniform of the churn stream.
-        let u = first_uniform(self.seed, u64::from(id), day, Purpose::Churn, 0);
+        let u = key.first_uniform(day, Purpose::Churn, 0);
         if state.hidden.active {
             let since = state.history.last_visit_day.map_or(day, |d| day - d);
             let neglect = 1.0 + p.churn_neglect_weight * f64::from(since.min(90)) / 30.0;

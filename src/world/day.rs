@@ -5,9 +5,10 @@ use rand::Rng;
 use super::catalog::Season;
 use super::events::{Event, EventKind, EventMask};
 use super::shopper::{ShopperId, ShopperState};
+use super::visit::Visit;
 use super::World;
 use crate::metrics::Counts;
-use crate::rng::{first_uniform, stream, Purpose, SimRng};
+use crate::rng::{Purpose, SimRng};
 use crate::strategy::email::{Due, Message};
 use crate::strategy::{Shop, Strategies};
 use crate::world::ProductId;
@@ -108,9 +109,11 @@ impl World {
             h.cart_abandoned_day = None;
         }
 
+        // Every stream of this shopper-day derives from one key.
+        let key = self.streams.subject(u64::from(id));
         let mut visit_index = 0;
         if state.history.subscribed {
-            visit_index = self.send_messages(ctx, id, state, out);
+            visit_index = self.send_messages(ctx, id, key, state, out);
         }
 
         if state.hidden.active {
@@ -123,25 +126,31 @@ impl World {
             // covers the exponential's rounding.
             let none = rate <= 0.0
                 || (rate <= POISSON_INVERSION_MAX && {
-                    let u = first_uniform(self.seed, u64::from(id), day, Purpose::Visits, 0);
+                    let u = key.first_uniform(day, Purpose::Visits, 0);
                     u <= 1.0 - rate - 1e-12 || u <= (-rate).exp()
                 });
             if !none {
-                let mut rng = stream(self.seed, u64::from(id), day, Purpose::Visits, 0);
+                let mut rng = key.stream(day, Purpose::Visits, 0);
                 let n = poisson(&mut rng, rate);
                 if n > 0 {
                     // The wide trait row is read only on the rare days with a visit.
                     let active_hour = self.population.traits(id).active_hour;
                     for _ in 0..n {
                         let hour = visit_hour(&mut rng, active_hour);
-                        self.visit(ctx, id, state, hour, 0.0, false, visit_index, out);
+                        let visit = Visit {
+                            hour,
+                            intent: 0.0,
+                            to_cart: false,
+                            index: visit_index,
+                        };
+                        self.visit(ctx, id, key, state, visit, out);
                         visit_index += 1;
                     }
                 }
             }
         }
 
-        self.end_of_day(ctx, id, state, daily.churn_hazard, out);
+        self.end_of_day(ctx, id, key, state, daily.churn_hazard, out);
     }
 }
 

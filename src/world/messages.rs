@@ -6,8 +6,9 @@ use rand::Rng;
 use super::day::{DayContext, DayOutput};
 use super::events::{Campaign, Channel, EventKind, NO_PRODUCT};
 use super::shopper::{ShopperId, ShopperState};
+use super::visit::Visit;
 use super::{sigmoid, World};
-use crate::rng::{stream, Purpose};
+use crate::rng::{Purpose, SubjectKey};
 use crate::strategy::email::Due;
 
 /// SMS is read more readily than email (a fixed property of the channel, not a strategy's).
@@ -22,13 +23,14 @@ impl World {
         &self,
         ctx: &DayContext,
         id: ShopperId,
+        key: SubjectKey,
         state: &mut ShopperState,
         out: &mut DayOutput,
     ) -> u32 {
         let day = ctx.shop.day;
         let p = &self.params;
-        let mut rng = stream(self.seed, u64::from(id), day, Purpose::Email, 0);
-        let mut srng = stream(self.seed, u64::from(id), day, Purpose::Strategy, u32::MAX);
+        let mut rng = key.stream(day, Purpose::Email, 0);
+        let mut srng = key.stream(day, Purpose::Strategy, u32::MAX);
 
         let mut due = std::mem::take(&mut out.due);
         let mut messages = std::mem::take(&mut out.messages);
@@ -166,7 +168,13 @@ impl World {
                 out.counts.returns += 1;
             }
             let to_cart = m.campaign == Campaign::CartReminder;
-            self.visit(ctx, id, state, hour, p.email_intent, to_cart, visits, out);
+            let visit = Visit {
+                hour,
+                intent: p.email_intent,
+                to_cart,
+                index: visits,
+            };
+            self.visit(ctx, id, key, state, visit, out);
             visits += 1;
         }
         out.due = due;

@@ -23,6 +23,7 @@ pub use shopper::{
     ShopperView, MAX_LATENT_DIM, RECENT_ITEMS,
 };
 
+use crate::rng::StreamRoot;
 use crate::scenario::{Scenario, WorldParams};
 
 /// The simulated world of a scenario: catalog, population and behaviour constants. It is
@@ -32,7 +33,8 @@ pub struct World {
     params: WorldParams,
     catalog: Catalog,
     population: Population,
-    seed: u64,
+    /// Root of the shopper-day streams.
+    streams: StreamRoot,
     per_email: f64,
     per_sms: f64,
     /// Ceiling of the churn hazard's mood factor, for the cheap nightly test.
@@ -63,7 +65,7 @@ impl World {
             params: scenario.world.clone(),
             catalog,
             population,
-            seed: scenario.seed,
+            streams: StreamRoot::new(scenario.seed),
             per_email: scenario.costs.per_email,
             per_sms: scenario.costs.per_sms,
             mood_ceiling: churn::mood_ceiling(scenario.world.churn_satisfaction_weight),
@@ -74,7 +76,7 @@ impl World {
     /// Used for a pre-period that must not reuse the experiment's draws.
     pub fn with_stream_seed(&self, seed: u64) -> World {
         World {
-            seed,
+            streams: StreamRoot::new(seed),
             ..self.clone()
         }
     }

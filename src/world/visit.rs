@@ -6,7 +6,7 @@ use super::day::{poisson, DayContext, DayOutput};
 use super::events::{EventKind, NO_PRODUCT};
 use super::shopper::{CartLine, ShopperId, ShopperState, Traits};
 use super::{sigmoid, ProductId, World};
-use crate::rng::{stream, Purpose, SimRng};
+use crate::rng::{Purpose, SimRng, SubjectKey};
 
 /// Running sums of a visit's experience: how appealing the products shown were.
 #[derive(Default)]
@@ -15,25 +15,39 @@ struct Experience {
     n: u32,
 }
 
+/// How a visit starts.
+pub(in crate::world) struct Visit {
+    /// Hour of the day.
+    pub hour: u8,
+    /// Raised click and cart utility (a visit from a message click).
+    pub intent: f64,
+    /// Straight back to a waiting cart (a reminder).
+    pub to_cart: bool,
+    /// The visit's number that day: its streams' index.
+    pub index: u32,
+}
+
 impl World {
-    /// Simulates one visit. `intent` raises click and cart utility (visits from a message
-    /// click); `to_cart` sends the shopper straight back to a waiting cart (a reminder).
-    #[allow(clippy::too_many_arguments)]
+    /// Simulates one visit; `key` is the shopper's stream key.
     pub(in crate::world) fn visit(
         &self,
         ctx: &DayContext,
         id: ShopperId,
+        key: SubjectKey,
         state: &mut ShopperState,
-        hour: u8,
-        intent: f64,
-        to_cart: bool,
-        index: u32,
+        visit: Visit,
         out: &mut DayOutput,
     ) {
+        let Visit {
+            hour,
+            intent,
+            to_cart,
+            index,
+        } = visit;
         let day = ctx.shop.day;
         let p = &self.params;
-        let mut rng = stream(self.seed, u64::from(id), day, Purpose::Visit, index);
-        let mut srng = stream(self.seed, u64::from(id), day, Purpose::Strategy, index);
+        let mut rng = key.stream(day, Purpose::Visit, index);
+        let mut srng = key.stream(day, Purpose::Strategy, index);
         let traits = self.population.traits(id);
         out.counts.visits += 1;
         out.counts.message_visits += u64::from(intent > 0.0);

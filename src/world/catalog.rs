@@ -51,6 +51,9 @@ pub struct CategoryInfo {
 pub struct Catalog {
     products: Vec<ProductInfo>,
     categories: Vec<CategoryInfo>,
+    /// ln(list price ÷ the category's reference price) per product: the price term of most
+    /// considered products, computed once instead of a logarithm per product shown.
+    list_log_ratio: Vec<f64>,
     hidden: Hidden,
 }
 
@@ -208,9 +211,14 @@ impl Catalog {
             })
             .collect();
 
+        let list_log_ratio = products
+            .iter()
+            .map(|p| (p.list_price / categories[p.category as usize].reference_price).ln())
+            .collect();
         Catalog {
             products,
             categories,
+            list_log_ratio,
             hidden: Hidden {
                 dim,
                 latent,
@@ -257,6 +265,16 @@ impl Catalog {
     pub(in crate::world) fn latent(&self, id: ProductId) -> &[f32] {
         let d = self.hidden.dim;
         &self.hidden.latent[id as usize * d..(id as usize + 1) * d]
+    }
+
+    /// ln(`price` ÷ the category's reference price), the price term of the click utility.
+    pub(in crate::world) fn log_price_ratio(&self, id: ProductId, price: f64) -> f64 {
+        let info = &self.products[id as usize];
+        if price == info.list_price {
+            self.list_log_ratio[id as usize]
+        } else {
+            (price / self.categories[info.category as usize].reference_price).ln()
+        }
     }
 
     pub(in crate::world) fn quality(&self, id: ProductId) -> f64 {

@@ -212,7 +212,6 @@ impl World {
             seen *= 1.0 - loyalty.cashback();
         }
         let seen = seen.max(0.01);
-        let reference = self.catalog.categories()[info.category as usize].reference_price;
         let taste: f64 = self
             .population
             .taste(id)
@@ -221,7 +220,7 @@ impl World {
             .map(|(u, v)| f64::from(u * v))
             .sum();
         let appeal = p.preference_strength * taste + self.catalog.quality(product)
-            - f64::from(traits.price_sensitivity) * (seen / reference).ln()
+            - f64::from(traits.price_sensitivity) * self.catalog.log_price_ratio(product, seen)
             + self.catalog.season_utility(info.category, &ctx.season);
         experience.sum += sigmoid(appeal);
         experience.n += 1;

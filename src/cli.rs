@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use shoplab::report::{Format, Report};
 use shoplab::scenario::{Scenario, BUILT_INS};
 use shoplab::strategy::registry::{self, Family};
-use shoplab::Engine;
+use shoplab::{Engine, Snapshot};
 
 /// A terminal lab for e-commerce personalization experiments on synthetic shoppers.
 #[derive(Debug, Parser)]
@@ -239,14 +239,15 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         bar.set_prefix(scenario.name.clone());
         bar
     });
-    let snapshot = pool.install(|| {
+    let (snapshot, built) = pool.install(|| {
         let mut engine = Engine::new(scenario.clone());
+        let built = started.elapsed().as_secs_f64();
         engine.run(|e| {
             if let Some(bar) = &progress {
                 bar.set_position(u64::from(e.day()));
             }
         });
-        engine.snapshot()
+        (engine.snapshot(), built)
     });
     if let Some(bar) = progress {
         bar.finish_and_clear();
@@ -261,14 +262,27 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         Some(path) => write_atomically(path, &text)?,
         None => print_stdout(&text)?,
     }
+    eprintln!("{}", throughput(&scenario, &snapshot, built, elapsed));
+    Ok(())
+}
+
+/// The run's own throughput, for stderr: the world's build time apart from the simulation,
+/// whose rates count the experiment arms' visits and impressions (true-effect runs and a
+/// pre-period add work that is not counted).
+fn throughput(scenario: &Scenario, snapshot: &Snapshot, built: f64, elapsed: f64) -> String {
     let visits: u64 = snapshot.arms.iter().map(|a| a.counts.visits).sum();
     let impressions: u64 = snapshot.arms.iter().map(|a| a.counts.impressions).sum();
-    eprintln!(
-        "simulated {visits} visits and {impressions} impressions in {elapsed:.2} s ({:.0} visits/s, {:.0} impressions/s)",
-        visits as f64 / elapsed.max(1e-9),
-        impressions as f64 / elapsed.max(1e-9)
+    let simulated = (elapsed - built).max(1e-9);
+    let mut line = format!(
+        "built the world ({} shoppers) in {built:.2} s; simulated {visits} visits and {impressions} impressions in {simulated:.2} s ({:.0} visits/s, {:.0} impressions/s); {elapsed:.2} s in all",
+        scenario.shoppers,
+        visits as f64 / simulated,
+        impressions as f64 / simulated,
     );
-    Ok(())
+    if scenario.true_effect() {
+        line.push_str(" (the true-effect runs are simulated too, not counted)");
+    }
+    line
 }
 
 /// Writes the charts of a report into `dir`; returns (title, path) of each.

@@ -347,10 +347,12 @@ fn step_arm(world: &World, scenario: &Scenario, arm: &mut ArmRun, day: u32, mome
             .collect()
     };
     if moments == Moments::Track {
-        arm.moments = outputs.iter().fold(ShopperMoments::default(), |mut acc, (_, m)| {
-            acc.merge(m);
-            acc
-        });
+        arm.moments = outputs
+            .iter()
+            .fold(ShopperMoments::default(), |mut acc, (_, m)| {
+                acc.merge(m);
+                acc
+            });
     }
     let mut counts = Counts::default();
     let mut log = DayLog {

@@ -39,6 +39,9 @@ struct ArmRun {
     daily: Vec<Counts>,
     /// Per-shopper moments after the last day (kept for the experiment's arms only).
     moments: ShopperMoments,
+    /// Output buffers of the day's chunks and the day's log, reused every day.
+    outputs: Vec<DayOutput>,
+    log: DayLog,
 }
 
 impl ArmRun {
@@ -58,6 +61,11 @@ impl ArmRun {
             total: Counts::default(),
             daily: Vec::new(),
             moments: ShopperMoments::default(),
+            outputs: Vec::new(),
+            log: DayLog {
+                day: 0,
+                events: Vec::new(),
+            },
         }
     }
 
@@ -327,43 +335,47 @@ enum Moments {
 
 fn step_arm(world: &World, scenario: &Scenario, arm: &mut ArmRun, day: u32, moments: Moments) {
     let shop = shop(world, scenario, day);
-    let outputs: Vec<(DayOutput, ShopperMoments)> = {
+    // Each chunk's output buffers are reused from day to day: growing fresh event and
+    // slate vectors every day was a visible share of a run.
+    let chunks = arm.states.len().div_ceil(CHUNK);
+    arm.outputs.resize_with(chunks, DayOutput::default);
+    let chunk_moments: Vec<ShopperMoments> = {
         let ctx = DayContext::new(world, shop, &arm.strategies);
         arm.states
             .par_chunks_mut(CHUNK)
             .zip(arm.ids.par_chunks(CHUNK))
             .zip(arm.covariate.par_chunks(CHUNK))
-            .map(|((states, ids), covariate)| {
-                let mut out = DayOutput::default();
+            .zip(arm.outputs.par_iter_mut())
+            .map(|(((states, ids), covariate), out)| {
+                out.clear();
                 let mut m = ShopperMoments::default();
                 for ((state, &id), &x) in states.iter_mut().zip(ids).zip(covariate) {
-                    world.shopper_day(&ctx, id, state, &mut out);
+                    world.shopper_day(&ctx, id, state, out);
                     if moments == Moments::Track {
                         m.add(&state.history, state.is_active(), x);
                     }
                 }
-                (out, m)
+                m
             })
             .collect()
     };
     if moments == Moments::Track {
-        arm.moments = outputs
+        arm.moments = chunk_moments
             .iter()
-            .fold(ShopperMoments::default(), |mut acc, (_, m)| {
+            .fold(ShopperMoments::default(), |mut acc, m| {
                 acc.merge(m);
                 acc
             });
     }
     let mut counts = Counts::default();
-    let mut log = DayLog {
-        day,
-        events: Vec::with_capacity(outputs.iter().map(|(o, _)| o.events.len()).sum()),
-    };
-    for (out, _) in outputs {
+    let log = &mut arm.log;
+    log.day = day;
+    log.events.clear();
+    for out in &arm.outputs {
         counts.merge(&out.counts);
         log.events.extend_from_slice(&out.events);
     }
-    arm.strategies.learn(&shop, &log);
+    arm.strategies.learn(&shop, &arm.log);
     arm.total.merge(&counts);
     arm.daily.push(counts);
 }

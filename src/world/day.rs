@@ -54,6 +54,12 @@ pub struct DayOutput {
 }
 
 impl DayOutput {
+    /// Empties the output for another day, keeping its buffers.
+    pub fn clear(&mut self) {
+        self.counts = Counts::default();
+        self.events.clear();
+    }
+
     /// Records an event if the arm's strategies observe its kind.
     #[allow(clippy::too_many_arguments)]
     pub(in crate::world) fn record(

@@ -27,6 +27,19 @@ pub(in crate::world) struct Visit {
     pub index: u32,
 }
 
+/// What every product a shopper weighs during one visit shares, looked up once a visit.
+struct Visitor<'a> {
+    id: ShopperId,
+    traits: &'a Traits,
+    taste: &'a [f32],
+    intent: f64,
+    hour: u8,
+    /// Price multiplier of a code the shopper holds (constant until checkout takes it).
+    code: Option<f64>,
+    /// Price multiplier of what a loyalty programme gives back.
+    cashback: Option<f64>,
+}
+
 impl World {
     /// Simulates one visit; `key` is the shopper's stream key.
     pub(in crate::world) fn visit(
@@ -75,6 +88,18 @@ impl World {
             }
         }
 
+        let who = Visitor {
+            id,
+            traits,
+            taste: self.population.taste(id),
+            intent,
+            hour,
+            code: state
+                .history
+                .offer
+                .map(|(offer, _)| 1.0 - offer.discount.clamp(0.0, 0.95)),
+            cashback: ctx.strategies.retention.loyalty().map(|l| 1.0 - l.cashback()),
+        };
         let waiting_cart =
             state.history.cart_abandoned_day.is_some() && !state.history.cart.is_empty();
         let returns_to_cart = waiting_cart && (to_cart || rng.random::<f64>() < p.cart_return_rate);
@@ -105,18 +130,7 @@ impl World {
                 0.0,
             );
             if rng.random::<f64>() < examine {
-                added |= self.consider(
-                    ctx,
-                    id,
-                    state,
-                    traits,
-                    product,
-                    intent,
-                    hour,
-                    &mut rng,
-                    &mut experience,
-                    out,
-                );
+                added |= self.consider(ctx, &who, state, product, &mut rng, &mut experience, out);
             }
             examine *= p.examination_decay;
         }
@@ -142,34 +156,12 @@ impl World {
                     0,
                     0.0,
                 );
-                added |= self.consider(
-                    ctx,
-                    id,
-                    state,
-                    traits,
-                    product,
-                    intent,
-                    hour,
-                    &mut rng,
-                    &mut experience,
-                    out,
-                );
+                added |= self.consider(ctx, &who, state, product, &mut rng, &mut experience, out);
             }
         }
 
         if !state.history.cart.is_empty() && (added || returns_to_cart) {
-            self.cross_sell(
-                ctx,
-                id,
-                state,
-                traits,
-                intent,
-                hour,
-                &mut rng,
-                &mut srng,
-                &mut experience,
-                out,
-            );
+            self.cross_sell(ctx, &who, state, &mut rng, &mut srng, &mut experience, out);
             self.checkout(ctx, id, state, traits, waiting_cart, hour, &mut rng, out);
         }
 
@@ -180,20 +172,23 @@ impl World {
     }
 
     /// An examined product: maybe a click, maybe an add to cart. Returns whether it was added.
-    #[allow(clippy::too_many_arguments)]
     fn consider(
         &self,
         ctx: &DayContext,
-        id: ShopperId,
+        who: &Visitor,
         state: &mut ShopperState,
-        traits: &Traits,
         product: ProductId,
-        intent: f64,
-        hour: u8,
         rng: &mut SimRng,
         experience: &mut Experience,
         out: &mut DayOutput,
     ) -> bool {
+        let Visitor {
+            id,
+            traits,
+            intent,
+            hour,
+            ..
+        } = *who;
         let p = &self.params;
         let day = ctx.shop.day;
         let info = self.catalog.product(product);
@@ -205,16 +200,15 @@ impl World {
         // The price as the shopper weighs it: less a code they hold, less what a loyalty
         // programme gives back. The cart keeps the shop's price; the code applies at checkout.
         let mut seen = price;
-        if let Some((offer, _)) = state.history.offer {
-            seen *= 1.0 - offer.discount.clamp(0.0, 0.95);
+        if let Some(code) = who.code {
+            seen *= code;
         }
-        if let Some(loyalty) = ctx.strategies.retention.loyalty() {
-            seen *= 1.0 - loyalty.cashback();
+        if let Some(cashback) = who.cashback {
+            seen *= cashback;
         }
         let seen = seen.max(0.01);
-        let taste: f64 = self
-            .population
-            .taste(id)
+        let taste: f64 = who
+            .taste
             .iter()
             .zip(self.catalog.latent(product))
             .map(|(u, v)| f64::from(u * v))
@@ -268,20 +262,17 @@ impl World {
     }
 
     /// The cart page: complementary products from the recommender, examined like a slate.
-    #[allow(clippy::too_many_arguments)]
     fn cross_sell(
         &self,
         ctx: &DayContext,
-        id: ShopperId,
+        who: &Visitor,
         state: &mut ShopperState,
-        traits: &Traits,
-        intent: f64,
-        hour: u8,
         rng: &mut SimRng,
         srng: &mut SimRng,
         experience: &mut Experience,
         out: &mut DayOutput,
     ) {
+        let (id, hour) = (who.id, who.hour);
         if ctx.shop.cross_sell_size == 0 {
             return;
         }
@@ -312,9 +303,7 @@ impl World {
                 0.0,
             );
             if rng.random::<f64>() < self.params.cross_sell_examination {
-                self.consider(
-                    ctx, id, state, traits, product, intent, hour, rng, experience, out,
-                );
+                self.consider(ctx, who, state, product, rng, experience, out);
             }
         }
         out.cart_ids = cart_ids;

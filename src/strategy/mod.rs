@@ -65,11 +65,23 @@ impl Strategies {
             .with(self.email.observes())
     }
 
-    /// Nightly batch: every strategy learns from the arm's events of the day.
+    /// Nightly batch: every strategy learns from the arm's events of the day. The families
+    /// learn independently of each other, so the recommender (usually the heaviest) learns
+    /// beside the other three: the nightly batch is the serial part of a day.
     pub fn learn(&mut self, shop: &Shop, log: &crate::world::DayLog) {
-        self.recommender.learn(shop, log);
-        self.pricing.learn(shop, log);
-        self.retention.learn(shop, log);
-        self.email.learn(shop, log);
+        let Strategies {
+            recommender,
+            pricing,
+            retention,
+            email,
+        } = self;
+        rayon::join(
+            || recommender.learn(shop, log),
+            || {
+                pricing.learn(shop, log);
+                retention.learn(shop, log);
+                email.learn(shop, log);
+            },
+        );
     }
 }

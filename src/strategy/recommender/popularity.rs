@@ -151,12 +151,16 @@ impl Popularity {
         while !pool.is_empty() && slate.len() < k && tries < 8 * k + pool.len() {
             tries += 1;
             let p = pool[rng.random_range(0..pool.len())];
+            // Cheapest test first: a repeat draw needs no catalog lookups.
+            if slate.contains(&p) || !shop.on_sale(p) {
+                continue;
+            }
             let category = shop.catalog.product(p).category;
             let same = slate
                 .iter()
                 .filter(|&&q| shop.catalog.product(q).category == category)
                 .count();
-            if shop.on_sale(p) && !slate.contains(&p) && same < self.per_category {
+            if same < self.per_category {
                 slate.push(p);
             }
         }

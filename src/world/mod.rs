@@ -19,8 +19,8 @@ pub use catalog::{Catalog, CategoryId, CategoryInfo, ProductId, ProductInfo};
 pub use day::{DayContext, DayOutput};
 pub use events::{Campaign, Channel, DayLog, Event, EventKind, EventMask, NO_PRODUCT};
 pub use shopper::{
-    Arrivals, CartLine, History, Loyalty, Offer, Population, Profile, ShopperId, ShopperState,
-    ShopperView, MAX_LATENT_DIM, RECENT_ITEMS,
+    Arrivals, CartLine, History, Loyalty, Offer, Population, Profile, Recent, ShopperId,
+    ShopperState, ShopperView, MAX_LATENT_DIM, RECENT_ITEMS,
 };
 
 use crate::rng::StreamRoot;

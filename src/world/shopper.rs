@@ -336,7 +336,7 @@ pub struct History {
     /// Last day with an order.
     pub last_order_day: Option<u32>,
     /// Most recent products clicked, carted or bought (newest last).
-    pub recent: Vec<ProductId>,
+    pub recent: Recent,
     /// Current cart; it persists after an abandoned checkout.
     pub cart: Vec<CartLine>,
     /// Day the cart was last abandoned, while it waits.
@@ -368,7 +368,7 @@ impl Default for History {
             margin: 0.0,
             last_visit_day: None,
             last_order_day: None,
-            recent: Vec::new(),
+            recent: Recent::default(),
             cart: Vec::new(),
             cart_abandoned_day: None,
             abandoned_carts: 0,
@@ -386,12 +386,59 @@ impl Default for History {
 impl History {
     /// Remembers a product the shopper interacted with.
     pub(in crate::world) fn remember(&mut self, product: ProductId) {
-        if let Some(pos) = self.recent.iter().position(|&p| p == product) {
-            self.recent.remove(pos);
-        } else if self.recent.len() == RECENT_ITEMS {
-            self.recent.remove(0);
+        self.recent.remember(product);
+    }
+}
+
+/// The last [`RECENT_ITEMS`] distinct products a shopper interacted with, newest last. Kept
+/// inline in the history: no allocation per shopper, and no pointer to chase on a visit.
+/// Reads as a slice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Recent {
+    items: [ProductId; RECENT_ITEMS],
+    len: u8,
+}
+
+impl Recent {
+    /// Moves `product` to the newest place, dropping the oldest product when full.
+    pub fn remember(&mut self, product: ProductId) {
+        let len = usize::from(self.len);
+        if let Some(pos) = self.items[..len].iter().position(|&p| p == product) {
+            self.items.copy_within(pos + 1..len, pos);
+            self.items[len - 1] = product;
+        } else if len == RECENT_ITEMS {
+            self.items.copy_within(1.., 0);
+            self.items[len - 1] = product;
+        } else {
+            self.items[len] = product;
+            self.len += 1;
         }
-        self.recent.push(product);
+    }
+}
+
+impl std::ops::Deref for Recent {
+    type Target = [ProductId];
+
+    fn deref(&self) -> &[ProductId] {
+        &self.items[..usize::from(self.len)]
+    }
+}
+
+impl<'a> IntoIterator for &'a Recent {
+    type Item = &'a ProductId;
+    type IntoIter = std::slice::Iter<'a, ProductId>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl FromIterator<ProductId> for Recent {
+    /// Remembers the products in order: the last [`RECENT_ITEMS`] distinct ones are kept.
+    fn from_iter<I: IntoIterator<Item = ProductId>>(products: I) -> Self {
+        let mut recent = Recent::default();
+        products.into_iter().for_each(|p| recent.remember(p));
+        recent
     }
 }
 
@@ -444,4 +491,30 @@ pub struct ShopperView<'a> {
     pub segment: Option<u16>,
     /// Everything the shopper did here.
     pub history: &'a History,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The inline list behaves as the obvious vector: a repeat moves to the newest
+        /// place, a new product drops the oldest when full.
+        #[test]
+        fn recent_keeps_the_last_distinct_products(products in prop::collection::vec(0u32..12, 0..40)) {
+            let mut recent = Recent::default();
+            let mut model: Vec<ProductId> = Vec::new();
+            for p in products {
+                recent.remember(p);
+                if let Some(pos) = model.iter().position(|&q| q == p) {
+                    model.remove(pos);
+                } else if model.len() == RECENT_ITEMS {
+                    model.remove(0);
+                }
+                model.push(p);
+                prop_assert_eq!(&recent[..], &model[..]);
+            }
+        }
+    }
 }

@@ -98,7 +98,11 @@ impl World {
                 .history
                 .offer
                 .map(|(offer, _)| 1.0 - offer.discount.clamp(0.0, 0.95)),
-            cashback: ctx.strategies.retention.loyalty().map(|l| 1.0 - l.cashback()),
+            cashback: ctx
+                .strategies
+                .retention
+                .loyalty()
+                .map(|l| 1.0 - l.cashback()),
         };
         let waiting_cart =
             state.history.cart_abandoned_day.is_some() && !state.history.cart.is_empty();

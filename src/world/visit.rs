@@ -9,10 +9,16 @@ use super::{sigmoid, ProductId, World};
 use crate::rng::{Purpose, SimRng, SubjectKey};
 
 /// Running sums of a visit's experience: how appealing the products shown were.
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 struct Experience {
     sum: f64,
     n: u32,
+}
+
+/// The visit's own luck and what the shopper has made of it so far.
+struct Funnel {
+    rng: SimRng,
+    experience: Experience,
 }
 
 /// How a visit starts.
@@ -59,7 +65,10 @@ impl World {
         } = visit;
         let day = ctx.shop.day;
         let p = &self.params;
-        let mut rng = key.stream(day, Purpose::Visit, index);
+        let mut funnel = Funnel {
+            rng: key.stream(day, Purpose::Visit, index),
+            experience: Experience::default(),
+        };
         let mut srng = key.stream(day, Purpose::Strategy, index);
         let traits = self.population.traits(id);
         out.counts.visits += 1;
@@ -106,8 +115,8 @@ impl World {
         };
         let waiting_cart =
             state.history.cart_abandoned_day.is_some() && !state.history.cart.is_empty();
-        let returns_to_cart = waiting_cart && (to_cart || rng.random::<f64>() < p.cart_return_rate);
-        let mut experience = Experience::default();
+        let returns_to_cart =
+            waiting_cart && (to_cart || funnel.rng.random::<f64>() < p.cart_return_rate);
         let mut added = false;
 
         let mut slate = std::mem::take(&mut out.slate);
@@ -133,18 +142,19 @@ impl World {
                 0,
                 0.0,
             );
-            if rng.random::<f64>() < examine {
-                added |= self.consider(ctx, &who, state, product, &mut rng, &mut experience, out);
+            if funnel.rng.random::<f64>() < examine {
+                added |= self.consider(ctx, &who, state, product, &mut funnel, out);
             }
             examine *= p.examination_decay;
         }
         out.slate = slate;
 
-        if traits.n_favourites > 0 && rng.random::<f64>() < p.organic_rate {
-            let products =
-                &self.catalog.categories()[traits.favourite(rng.random::<f64>()) as usize].products;
+        if traits.n_favourites > 0 && funnel.rng.random::<f64>() < p.organic_rate {
+            let products = &self.catalog.categories()
+                [traits.favourite(funnel.rng.random::<f64>()) as usize]
+                .products;
             for _ in 0..p.organic_views {
-                let product = products[rng.random_range(0..products.len())];
+                let product = products[funnel.rng.random_range(0..products.len())];
                 if !ctx.shop.on_sale(product) {
                     continue;
                 }
@@ -160,15 +170,17 @@ impl World {
                     0,
                     0.0,
                 );
-                added |= self.consider(ctx, &who, state, product, &mut rng, &mut experience, out);
+                added |= self.consider(ctx, &who, state, product, &mut funnel, out);
             }
         }
 
         if !state.history.cart.is_empty() && (added || returns_to_cart) {
-            self.cross_sell(ctx, &who, state, &mut rng, &mut srng, &mut experience, out);
-            self.checkout(ctx, id, state, traits, waiting_cart, hour, &mut rng, out);
+            self.cross_sell(ctx, &who, state, &mut funnel, &mut srng, out);
+            let rng = &mut funnel.rng;
+            self.checkout(ctx, &who, state, waiting_cart, rng, out);
         }
 
+        let experience = funnel.experience;
         if experience.n > 0 {
             let s = &mut state.hidden.satisfaction;
             *s = 0.8 * *s + 0.2 * (experience.sum / f64::from(experience.n)) as f32;
@@ -182,8 +194,7 @@ impl World {
         who: &Visitor,
         state: &mut ShopperState,
         product: ProductId,
-        rng: &mut SimRng,
-        experience: &mut Experience,
+        funnel: &mut Funnel,
         out: &mut DayOutput,
     ) -> bool {
         let Visitor {
@@ -194,6 +205,7 @@ impl World {
             ..
         } = *who;
         let p = &self.params;
+        let Funnel { rng, experience } = funnel;
         let day = ctx.shop.day;
         let info = self.catalog.product(product);
         let price = ctx
@@ -271,9 +283,8 @@ impl World {
         ctx: &DayContext,
         who: &Visitor,
         state: &mut ShopperState,
-        rng: &mut SimRng,
+        funnel: &mut Funnel,
         srng: &mut SimRng,
-        experience: &mut Experience,
         out: &mut DayOutput,
     ) {
         let (id, hour) = (who.id, who.hour);
@@ -306,8 +317,8 @@ impl World {
                 0,
                 0.0,
             );
-            if rng.random::<f64>() < self.params.cross_sell_examination {
-                self.consider(ctx, who, state, product, rng, experience, out);
+            if funnel.rng.random::<f64>() < self.params.cross_sell_examination {
+                self.consider(ctx, who, state, product, funnel, out);
             }
         }
         out.cart_ids = cart_ids;
@@ -315,18 +326,18 @@ impl World {
     }
 
     /// Checkout: buy the cart, or abandon it (more likely as its total passes the budget).
-    #[allow(clippy::too_many_arguments)]
     fn checkout(
         &self,
         ctx: &DayContext,
-        id: ShopperId,
+        who: &Visitor,
         state: &mut ShopperState,
-        traits: &Traits,
         waiting_cart: bool,
-        hour: u8,
         rng: &mut SimRng,
         out: &mut DayOutput,
     ) {
+        let Visitor {
+            id, traits, hour, ..
+        } = *who;
         let day = ctx.shop.day;
         let h = &mut state.history;
         let mut total: f64 = h.cart.iter().map(|l| l.price * f64::from(l.quantity)).sum();

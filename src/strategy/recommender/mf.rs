@@ -83,6 +83,7 @@ pub(super) struct Factors {
     lambda: f64,
     confidence: f64,
     iterations: usize,
+    /// Shopper vectors by the memory's dense index.
     users: Vec<f32>,
     items: Vec<f32>,
     /// Yᵀ Y, for folding a shopper in during a visit.
@@ -112,7 +113,7 @@ impl Factors {
             lambda,
             confidence,
             iterations,
-            users: vec![0.0; ctx.population as usize * f],
+            users: Vec::new(),
             items,
             gram: vec![0.0; f * f],
             category: vec![0.0; ctx.catalog.categories().len() * f],
@@ -125,10 +126,10 @@ impl Factors {
         &self.items[p as usize * self.f..(p as usize + 1) * self.f]
     }
 
-    /// A shopper's vector as of last night (zeros for one the model has not met).
+    /// The vector as of last night of the shopper under the memory's dense index `i`.
     #[inline]
-    pub fn user(&self, u: u32) -> &[f32] {
-        &self.users[u as usize * self.f..(u as usize + 1) * self.f]
+    fn user(&self, i: usize) -> &[f32] {
+        &self.users[i * self.f..(i + 1) * self.f]
     }
 
     /// Predicted interest of a shopper vector in a product.
@@ -140,16 +141,15 @@ impl Factors {
     /// Trains on the shoppers' memories, warm-started from the current vectors.
     pub fn train(&mut self, memory: &Memory, popularity: &Popularity, categories: usize) {
         let f = self.f;
+        // Shoppers met since last night start from zeros.
+        self.users.resize(memory.known() * f, 0.0);
         for _ in 0..self.iterations {
-            let gram = gramian(&self.items, f);
+            let gram = gramian(self.items.chunks(f), f);
             let (items, lambda, confidence) = (&self.items, self.lambda, self.confidence);
             self.users.par_chunks_mut(f).enumerate().for_each_init(
                 Solver::default,
-                |solver, (u, x)| {
-                    let (ps, ws) = memory.of(u as u32);
-                    if ps.is_empty() {
-                        return;
-                    }
+                |solver, (i, x)| {
+                    let (ps, ws) = memory.at(i);
                     let rows = ps
                         .iter()
                         .zip(ws)
@@ -157,7 +157,8 @@ impl Factors {
                     solver.solve(&gram, lambda, confidence, rows, x);
                 },
             );
-            let gram = gramian(&self.users, f);
+            let users = memory.by_shopper().map(|(_, i)| self.user(i));
+            let gram = gramian(users, f);
             item_step(
                 &mut self.items,
                 &self.users,
@@ -168,7 +169,7 @@ impl Factors {
                 f,
             );
         }
-        self.gram = gramian(&self.items, f);
+        self.gram = gramian(self.items.chunks(f), f);
         for k in 0..categories {
             let pool = popularity.top_of(k as CategoryId);
             let pool = &pool[..pool.len().min(CATEGORY_POOL)];
@@ -190,7 +191,10 @@ impl Factors {
         let recent = &shopper.history.recent;
         let fresh = recent.iter().any(|p| !items.contains(p));
         if !fresh {
-            x.copy_from_slice(self.user(shopper.id));
+            match memory.index(shopper.id) {
+                Some(i) => x.copy_from_slice(self.user(i)),
+                None => x.fill(0.0),
+            }
             return !items.is_empty();
         }
         // Today's clicks count as clicks (weight 1) on top of the remembered interests.
@@ -249,10 +253,10 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// `VᵀV` of row vectors of length `f`, in f64.
-fn gramian(v: &[f32], f: usize) -> Vec<f64> {
+/// `VᵀV` of row vectors of length `f`, in f64, summed in the order given.
+fn gramian<'a>(rows: impl Iterator<Item = &'a [f32]>, f: usize) -> Vec<f64> {
     let mut g = vec![0.0f64; f * f];
-    for row in v.chunks(f) {
+    for row in rows {
         if row.iter().all(|&x| x == 0.0) {
             continue;
         }
@@ -305,8 +309,9 @@ fn item_step(
                     aj[i * f + i] += lambda;
                 }
             }
-            for (u, x) in users.chunks(f).enumerate() {
-                let (ps, ws) = memory.of(u as u32);
+            for (_, i) in memory.by_shopper() {
+                let x = &users[i * f..(i + 1) * f];
+                let (ps, ws) = memory.at(i);
                 for (&p, &w) in ps.iter().zip(ws) {
                     let j = (p as usize).wrapping_sub(first);
                     if j >= n {
@@ -533,12 +538,10 @@ impl Recommender for Mf {
     }
 
     fn insights(&self, shop: &Shop) -> Vec<String> {
-        let known = (0..self.memory.population() as u32)
-            .filter(|&u| !self.memory.is_empty(u))
-            .count();
         vec![format!(
-            "{} factors for {known} shoppers and {} products",
+            "{} factors for {} shoppers and {} products",
             self.factors.f,
+            self.memory.known(),
             shop.catalog.len()
         )]
     }

@@ -15,6 +15,7 @@
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
+use super::linalg::{add_row, cholesky_solve, gramian, with_dim, Dim, Solver, MAX_DIM};
 use super::memory::Memory;
 use super::popularity::{Popularity, Scope};
 use super::scratch::with_scores;
@@ -25,7 +26,7 @@ use crate::strategy::Shop;
 use crate::world::{CategoryId, DayLog, ProductId, ShopperView, RECENT_ITEMS};
 
 /// Largest number of factors (sizes the stack buffers of a visit's fold-in).
-pub(super) const MAX_FACTORS: usize = 32;
+pub(super) const MAX_FACTORS: usize = MAX_DIM;
 /// Seed of the initial product vectors: fixed, so every run starts from the same model.
 const INIT_SEED: u64 = 0x6d66_5f69_6e69_7421;
 /// Categories whose best sellers a visit ranks.
@@ -140,36 +141,8 @@ impl Factors {
 
     /// Trains on the shoppers' memories, warm-started from the current vectors.
     pub fn train(&mut self, memory: &Memory, popularity: &Popularity, categories: usize) {
+        with_dim!(self.f, d => self.sweeps(d, memory));
         let f = self.f;
-        // Shoppers met since last night start from zeros.
-        self.users.resize(memory.known() * f, 0.0);
-        for _ in 0..self.iterations {
-            let gram = gramian(self.items.chunks(f), f);
-            let (items, lambda, confidence) = (&self.items, self.lambda, self.confidence);
-            self.users.par_chunks_mut(f).enumerate().for_each_init(
-                Solver::default,
-                |solver, (i, x)| {
-                    let (ps, ws) = memory.at(i);
-                    let rows = ps
-                        .iter()
-                        .zip(ws)
-                        .map(|(&p, &w)| (&items[p as usize * f..(p as usize + 1) * f], w));
-                    solver.solve(&gram, lambda, confidence, rows, x);
-                },
-            );
-            let users = memory.by_shopper().map(|(_, i)| self.user(i));
-            let gram = gramian(users, f);
-            item_step(
-                &mut self.items,
-                &self.users,
-                memory,
-                &gram,
-                lambda,
-                confidence,
-                f,
-            );
-        }
-        self.gram = gramian(self.items.chunks(f), f);
         for k in 0..categories {
             let pool = popularity.top_of(k as CategoryId);
             let pool = &pool[..pool.len().min(CATEGORY_POOL)];
@@ -181,6 +154,40 @@ impl Factors {
                 }
             }
         }
+    }
+
+    /// The ALS sweeps of a night, in dimension `d` (the factor count).
+    fn sweeps<D: Dim>(&mut self, d: D, memory: &Memory) {
+        let f = d.get();
+        // Shoppers met since last night start from zeros.
+        self.users.resize(memory.known() * f, 0.0);
+        for _ in 0..self.iterations {
+            let gram = gramian(d, self.items.chunks(f));
+            let (items, lambda, confidence) = (&self.items, self.lambda, self.confidence);
+            self.users.par_chunks_mut(f).enumerate().for_each_init(
+                Solver::default,
+                |solver, (i, x)| {
+                    let (ps, ws) = memory.at(i);
+                    let rows = ps
+                        .iter()
+                        .zip(ws)
+                        .map(|(&p, &w)| (&items[p as usize * f..(p as usize + 1) * f], w));
+                    solver.solve(d, &gram, lambda, confidence, rows, x);
+                },
+            );
+            let users = memory.by_shopper().map(|(_, i)| self.user(i));
+            let gram = gramian(d, users);
+            item_step(
+                d,
+                &mut self.items,
+                &self.users,
+                memory,
+                &gram,
+                lambda,
+                confidence,
+            );
+        }
+        self.gram = gramian(d, self.items.chunks(f));
     }
 
     /// The shopper's vector with their newest interests folded in, written to `x`: last
@@ -215,8 +222,8 @@ impl Factors {
             .map(|(p, w)| (&self.items[p as usize * f..(p as usize + 1) * f], w));
         // The solver's space is large enough for any factor count: reuse this thread's.
         SOLVER.with(|s| {
-            s.borrow_mut()
-                .solve(&self.gram, self.lambda, self.confidence, rows, x)
+            let mut solver = s.borrow_mut();
+            with_dim!(f, d => solver.solve(d, &self.gram, self.lambda, self.confidence, rows, x));
         });
         true
     }
@@ -253,43 +260,22 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// `VᵀV` of row vectors of length `f`, in f64, summed in the order given.
-fn gramian<'a>(rows: impl Iterator<Item = &'a [f32]>, f: usize) -> Vec<f64> {
-    let mut g = vec![0.0f64; f * f];
-    for row in rows {
-        if row.iter().all(|&x| x == 0.0) {
-            continue;
-        }
-        for a in 0..f {
-            let ra = f64::from(row[a]);
-            for b in a..f {
-                g[a * f + b] += ra * f64::from(row[b]);
-            }
-        }
-    }
-    for a in 0..f {
-        for b in 0..a {
-            g[a * f + b] = g[b * f + a];
-        }
-    }
-    g
-}
-
 /// The item half of an ALS sweep. Rather than gathering each product's shoppers from a
 /// column index (a random read of a shopper vector per observation, a cache miss each at a
 /// large population), each task streams through the shoppers in order and adds their
 /// observations of its block of products to those products' equations. Every product still
 /// sums its rows in shopper order, as `Solver::solve` would, so the result is the same to
 /// the bit for any block size and thread count.
-fn item_step(
+fn item_step<D: Dim>(
+    d: D,
     items: &mut [f32],
     users: &[f32],
     memory: &Memory,
     gram: &[f64],
     lambda: f64,
     confidence: f64,
-    f: usize,
 ) {
+    let f = d.get();
     // Each task streams through every shopper's memory once, so one task per thread; the
     // result does not depend on the count.
     let block = (items.len() / f)
@@ -318,6 +304,7 @@ fn item_step(
                         continue;
                     }
                     add_row(
+                        d,
                         &mut a[j * f * f..(j + 1) * f * f],
                         &mut b[j * f..(j + 1) * f],
                         confidence,
@@ -331,104 +318,13 @@ fn item_step(
                 .zip(a.chunks_mut(f * f))
                 .zip(b.chunks_mut(f))
             {
-                cholesky_solve(aj, bj, y);
+                cholesky_solve(d, aj, bj, y);
             }
         });
 }
 
-/// Adds one observation `y` of weight `w` to the normal equations `a x = b` (upper triangle).
-#[inline]
-fn add_row(a: &mut [f64], b: &mut [f64], confidence: f64, y: &[f32], w: f32) {
-    let f = b.len();
-    let c = 1.0 + confidence * f64::from(w);
-    for i in 0..f {
-        let yi = f64::from(y[i]);
-        b[i] += c * yi;
-        let s = (c - 1.0) * yi;
-        for j in i..f {
-            a[i * f + j] += s * f64::from(y[j]);
-        }
-    }
-}
-
-/// Solves `a x = b` by Cholesky in place on the upper triangle (`a = Rᵀ R`), writing `x`.
-fn cholesky_solve(a: &mut [f64], b: &mut [f64], x: &mut [f32]) {
-    let f = b.len();
-    for i in 0..f {
-        for j in i..f {
-            let mut s = a[i * f + j];
-            for k in 0..i {
-                s -= a[k * f + i] * a[k * f + j];
-            }
-            if i == j {
-                a[i * f + i] = s.max(1e-12).sqrt();
-            } else {
-                a[i * f + j] = s / a[i * f + i];
-            }
-        }
-    }
-    // Rᵀ z = b, then R x = z.
-    for i in 0..f {
-        let mut s = b[i];
-        for k in 0..i {
-            s -= a[k * f + i] * b[k];
-        }
-        b[i] = s / a[i * f + i];
-    }
-    for i in (0..f).rev() {
-        let mut s = b[i];
-        for k in i + 1..f {
-            s -= a[i * f + k] * b[k];
-        }
-        b[i] = s / a[i * f + i];
-    }
-    for (xi, bi) in x.iter_mut().zip(b.iter()) {
-        *xi = *bi as f32;
-    }
-}
-
 thread_local! {
     static SOLVER: std::cell::RefCell<Solver> = std::cell::RefCell::new(Solver::default());
-}
-
-/// Solves one ALS row: `(G + Σ (c−1) y yᵀ + λI) x = Σ c y` with `c = 1 + α w`, on the stack.
-#[derive(Debug)]
-struct Solver {
-    a: [f64; MAX_FACTORS * MAX_FACTORS],
-    b: [f64; MAX_FACTORS],
-}
-
-impl Default for Solver {
-    fn default() -> Self {
-        Solver {
-            a: [0.0; MAX_FACTORS * MAX_FACTORS],
-            b: [0.0; MAX_FACTORS],
-        }
-    }
-}
-
-impl Solver {
-    fn solve<'a>(
-        &mut self,
-        gram: &[f64],
-        lambda: f64,
-        confidence: f64,
-        rows: impl Iterator<Item = (&'a [f32], f32)>,
-        x: &mut [f32],
-    ) {
-        let f = x.len();
-        let a = &mut self.a[..f * f];
-        let b = &mut self.b[..f];
-        a.copy_from_slice(gram);
-        b.iter_mut().for_each(|v| *v = 0.0);
-        for i in 0..f {
-            a[i * f + i] += lambda;
-        }
-        for (y, w) in rows {
-            add_row(a, b, confidence, y, w);
-        }
-        cholesky_solve(a, b, x);
-    }
 }
 
 /// Matrix factorization.

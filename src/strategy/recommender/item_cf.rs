@@ -10,14 +10,14 @@
 
 use rayon::prelude::*;
 
-use super::memory::{interest, Memory};
+use super::memory::{interest, Memory, Recent};
 use super::popularity::{Popularity, Scope};
 use super::scratch::with_scores;
 use super::{take_ranked, Recommender};
 use crate::rng::SimRng;
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
 use crate::strategy::Shop;
-use crate::world::{DayLog, Event, EventKind, ProductId, ShopperView};
+use crate::world::{DayLog, Event, EventKind, ProductId, ShopperId, ShopperView};
 
 /// Most co-occurring partners kept per product (the weakest make room for new ones).
 const ROW_CAP: usize = 256;
@@ -44,50 +44,42 @@ pub(super) const ENTRY: Entry<dyn Recommender> = Entry {
     build: |spec, ctx| Box::new(ItemCf::new(spec, ctx)),
 };
 
-/// Symmetric co-occurrence weights between products, each row sorted by partner id.
+/// Symmetric co-occurrence weights between products.
 #[derive(Debug, Clone)]
 pub(super) struct Cooccurrence {
-    rows: Vec<Vec<(ProductId, f32)>>,
-    mass: Vec<f32>,
+    rows: Vec<Row>,
+}
+
+/// One product's co-occurrences.
+#[derive(Debug, Clone, Default)]
+struct Row {
+    /// Partners and pair weights, sorted by partner id.
+    partners: Vec<(ProductId, f32)>,
+    /// The product's own interest weight.
+    mass: f32,
 }
 
 impl Cooccurrence {
     pub fn new(products: usize) -> Self {
         Cooccurrence {
-            rows: vec![Vec::new(); products],
-            mass: vec![0.0; products],
+            rows: vec![Row::default(); products],
         }
     }
 
     /// Multiplies every weight by `factor`, forgetting the negligible ones.
     pub fn decay(&mut self, factor: f32) {
-        for row in &mut self.rows {
-            row.retain_mut(|(_, w)| {
+        self.rows.par_iter_mut().for_each(|row| {
+            row.partners.retain_mut(|(_, w)| {
                 *w *= factor;
                 *w >= FORGET
             });
             // Room for tomorrow's new partners: a row keeps its strongest half once it is
             // nearly full.
-            if row.len() > ROW_CAP * 3 / 4 {
-                prune(row, ROW_CAP / 2);
+            if row.partners.len() > ROW_CAP * 3 / 4 {
+                prune(&mut row.partners, ROW_CAP / 2);
             }
-        }
-        for m in &mut self.mass {
-            *m *= factor;
-        }
-    }
-
-    /// Adds interest `w` to a product's own weight.
-    pub fn add_mass(&mut self, p: ProductId, w: f32) {
-        self.mass[p as usize] += w;
-    }
-
-    /// Adds `w` to the pair (a, b) in both directions.
-    pub fn add_pair(&mut self, a: ProductId, b: ProductId, w: f32) {
-        if a != b {
-            add_to_row(&mut self.rows[a as usize], b, w);
-            add_to_row(&mut self.rows[b as usize], a, w);
-        }
+            row.mass *= factor;
+        });
     }
 
     /// Every product's `n` most similar partners by asymmetric cosine of co-occurrence,
@@ -98,8 +90,8 @@ impl Cooccurrence {
     pub fn neighbours(&self, n: usize, shrink: f32, alpha: f32) -> Neighbours {
         let n = n.min(u8::MAX as usize);
         let products = self.rows.len();
-        let source: Vec<f32> = self.mass.iter().map(|m| m.powf(1.0 - alpha)).collect();
-        let target: Vec<f32> = self.mass.iter().map(|m| m.powf(alpha)).collect();
+        let source: Vec<f32> = self.rows.iter().map(|r| r.mass.powf(1.0 - alpha)).collect();
+        let target: Vec<f32> = self.rows.iter().map(|r| r.mass.powf(alpha)).collect();
         let mut out = Neighbours {
             n,
             ids: vec![0; products * n],
@@ -115,8 +107,8 @@ impl Cooccurrence {
             .enumerate()
             .for_each_init(Vec::new, |list, (a, ((ids, sims), len))| {
                 list.clear();
-                if self.mass[a] > 0.0 {
-                    list.extend(self.rows[a].iter().filter_map(|&(b, c)| {
+                if self.rows[a].mass > 0.0 {
+                    list.extend(self.rows[a].partners.iter().filter_map(|&(b, c)| {
                         let mb = target[b as usize];
                         (mb > 0.0).then(|| (b, c / (source[a] * mb) * c / (c + shrink)))
                     }));
@@ -134,6 +126,71 @@ impl Cooccurrence {
             });
         out
     }
+}
+
+/// Adds a day's interest events to the co-occurrences: each event is paired with the
+/// products already in its shopper's memory (co-views into `cooc`, and co-carts and
+/// co-purchases also into `together`), and adds to its product's own weight.
+///
+/// The additions to different rows are independent, so each task owns every `tasks`-th
+/// product's rows and replays the whole log against a copy of each shopper's memory,
+/// applying only the additions to its own rows. Every row still receives its additions in
+/// log order, exactly as one pass would give them, so the result does not depend on the
+/// number of tasks. The replay relies on the log being grouped by shopper: a shopper's
+/// memory copy is taken once, before their first event of the day.
+fn count(cooc: &mut Cooccurrence, together: &mut Cooccurrence, events: &[Event], memory: &Memory) {
+    // A power of two, so that finding a row's task is a mask and a shift.
+    let tasks = rayon::current_num_threads().next_power_of_two();
+    let shift = tasks.trailing_zeros();
+    let mut parts: Vec<Vec<(&mut Row, &mut Row)>> = (0..tasks).map(|_| Vec::new()).collect();
+    for (p, rows) in cooc.rows.iter_mut().zip(&mut together.rows).enumerate() {
+        parts[p & (tasks - 1)].push(rows);
+    }
+    parts
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(task, mut own)| {
+            let mine = |p: ProductId| {
+                let p = p as usize;
+                (p & (tasks - 1) == task).then_some(p >> shift)
+            };
+            let mut recent: Option<(ShopperId, Recent)> = None;
+            for e in events {
+                let Some(w) = interest(e) else { continue };
+                let (_, recent) = match &mut recent {
+                    Some(r) if r.0 == e.shopper => r,
+                    r => r.insert((e.shopper, Recent::of(memory, e.shopper))),
+                };
+                let p = e.product;
+                let p_row = mine(p);
+                let carted = matches!(e.kind, EventKind::AddToCart | EventKind::Purchase);
+                let (items, weights) = recent.get();
+                for (&i, &wi) in items.iter().zip(weights) {
+                    if i == p {
+                        continue;
+                    }
+                    let bought = carted && wi >= CARTED;
+                    let wc = w * wi.min(CARTED);
+                    for (row, partner) in [(mine(i), p), (p_row, i)] {
+                        if let Some(r) = row {
+                            let (c, t) = &mut own[r];
+                            add_to_row(&mut c.partners, partner, wc);
+                            if bought {
+                                add_to_row(&mut t.partners, partner, w);
+                            }
+                        }
+                    }
+                }
+                if let Some(r) = p_row {
+                    let (c, t) = &mut own[r];
+                    c.mass += w;
+                    if carted {
+                        t.mass += w;
+                    }
+                }
+                recent.touch(p, w);
+            }
+        });
 }
 
 fn add_to_row(row: &mut Vec<(ProductId, f32)>, b: ProductId, w: f32) {
@@ -222,22 +279,8 @@ impl ItemModel {
     pub fn learn(&mut self, events: &[Event], memory: &mut Memory) {
         self.cooc.decay(self.decay);
         self.together.decay(self.decay);
-        for e in events {
-            let Some(w) = interest(e) else { continue };
-            let carted = matches!(e.kind, EventKind::AddToCart | EventKind::Purchase);
-            let (items, weights) = memory.of(e.shopper);
-            for (&i, &wi) in items.iter().zip(weights) {
-                self.cooc.add_pair(i, e.product, w * wi.min(CARTED));
-                if carted && wi >= CARTED {
-                    self.together.add_pair(i, e.product, w);
-                }
-            }
-            self.cooc.add_mass(e.product, w);
-            if carted {
-                self.together.add_mass(e.product, w);
-            }
-            memory.touch(e.shopper, e.product, w);
-        }
+        count(&mut self.cooc, &mut self.together, events, memory);
+        memory.learn(events);
         self.neighbours = self
             .cooc
             .neighbours(self.n_neighbours, self.shrink, self.alpha);

@@ -116,23 +116,14 @@ impl Memory {
             self.len.push(0);
             i
         };
-        let base = i * SLOTS;
-        let len = self.len[i] as usize;
-        let items = &mut self.items[base..base + SLOTS];
-        let weights = &mut self.weights[base..base + SLOTS];
-        let (from, weight) = match items[..len].iter().position(|&p| p == product) {
-            Some(j) => (j, weights[j] + w),
-            None if len < SLOTS => {
-                self.len[i] += 1;
-                (len, w)
-            }
-            None => (0, w),
-        };
-        let last = (self.len[i] as usize) - 1;
-        items.copy_within(from + 1..=last, from);
-        weights.copy_within(from + 1..=last, from);
-        items[last] = product;
-        weights[last] = weight;
+        let range = i * SLOTS..(i + 1) * SLOTS;
+        remember(
+            &mut self.items[range.clone()],
+            &mut self.weights[range],
+            &mut self.len[i],
+            product,
+            w,
+        );
     }
 
     /// Adds every interest event of a log, in the log's order.
@@ -143,6 +134,73 @@ impl Memory {
             }
         }
     }
+}
+
+/// One shopper's memory outside a [`Memory`], for replaying a day's events against a copy.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Recent {
+    items: [ProductId; SLOTS],
+    weights: [f32; SLOTS],
+    len: u8,
+}
+
+impl Recent {
+    /// A copy of what `memory` remembers of `shopper`.
+    pub fn of(memory: &Memory, shopper: ShopperId) -> Self {
+        let (items, weights) = memory.of(shopper);
+        let mut recent = Recent {
+            items: [NO_PRODUCT; SLOTS],
+            weights: [0.0; SLOTS],
+            len: items.len() as u8,
+        };
+        recent.items[..items.len()].copy_from_slice(items);
+        recent.weights[..weights.len()].copy_from_slice(weights);
+        recent
+    }
+
+    /// Products and weights, oldest first.
+    #[inline]
+    pub fn get(&self) -> (&[ProductId], &[f32]) {
+        let len = self.len as usize;
+        (&self.items[..len], &self.weights[..len])
+    }
+
+    /// As [`Memory::touch`].
+    #[inline]
+    pub fn touch(&mut self, product: ProductId, w: f32) {
+        remember(
+            &mut self.items,
+            &mut self.weights,
+            &mut self.len,
+            product,
+            w,
+        );
+    }
+}
+
+/// Records interest `w` in `product` in one shopper's `SLOTS` slots, of which `len` are used.
+#[inline]
+fn remember(
+    items: &mut [ProductId],
+    weights: &mut [f32],
+    len: &mut u8,
+    product: ProductId,
+    w: f32,
+) {
+    let n = *len as usize;
+    let (from, weight) = match items[..n].iter().position(|&p| p == product) {
+        Some(j) => (j, weights[j] + w),
+        None if n < SLOTS => {
+            *len += 1;
+            (n, w)
+        }
+        None => (0, w),
+    };
+    let last = *len as usize - 1;
+    items.copy_within(from + 1..=last, from);
+    weights.copy_within(from + 1..=last, from);
+    items[last] = product;
+    weights[last] = weight;
 }
 
 #[cfg(test)]

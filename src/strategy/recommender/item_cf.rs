@@ -66,49 +66,43 @@ impl Cooccurrence {
         }
     }
 
-    /// Multiplies every weight by `factor`, forgetting the negligible ones.
-    pub fn decay(&mut self, factor: f32) {
-        self.rows.par_iter_mut().for_each(|row| {
-            row.partners.retain_mut(|(_, w)| {
-                *w *= factor;
-                *w >= FORGET
-            });
-            // Room for tomorrow's new partners: a row keeps its strongest half once it is
-            // nearly full.
-            if row.partners.len() > ROW_CAP * 3 / 4 {
-                prune(&mut row.partners, ROW_CAP / 2);
-            }
-            row.mass *= factor;
-        });
-    }
-
-    /// Every product's `n` most similar partners by asymmetric cosine of co-occurrence,
-    /// shrunk towards 0 when it rests on little evidence:
-    /// sim(a → b) = c / (m_a^(1−α) · m_b^α) · c / (c + shrink). With α = ½ this is the cosine;
-    /// with α = 0 it is the share of a's co-occurrences that involve b, which favours partners
-    /// many shoppers like.
-    pub fn neighbours(&self, n: usize, shrink: f32, alpha: f32) -> Neighbours {
+    /// Writes every product's `n` most similar partners to `out`, then multiplies every
+    /// weight by `decay`, forgetting the negligible ones, ready for the next day's additions.
+    /// Both in one pass over the rows, while each is in cache; `out` keeps its space from
+    /// night to night.
+    ///
+    /// Similarity is the asymmetric cosine of co-occurrence, shrunk towards 0 when it rests
+    /// on little evidence: sim(a → b) = c / (m_a^(1−α) · m_b^α) · c / (c + shrink). With
+    /// α = ½ this is the cosine; with α = 0 it is the share of a's co-occurrences that
+    /// involve b, which favours partners many shoppers like.
+    pub fn neighbours_then_decay(
+        &mut self,
+        out: &mut Neighbours,
+        n: usize,
+        shrink: f32,
+        alpha: f32,
+        decay: f32,
+    ) {
         let n = n.min(u8::MAX as usize);
         let products = self.rows.len();
         let source: Vec<f32> = self.rows.iter().map(|r| r.mass.powf(1.0 - alpha)).collect();
         let target: Vec<f32> = self.rows.iter().map(|r| r.mass.powf(alpha)).collect();
-        let mut out = Neighbours {
-            n,
-            ids: vec![0; products * n],
-            sims: vec![0.0; products * n],
-            len: vec![0; products],
-        };
+        out.n = n;
+        out.ids.resize(products * n, 0);
+        out.sims.resize(products * n, 0.0);
+        out.len.resize(products, 0);
         let order =
             |x: &(ProductId, f32), y: &(ProductId, f32)| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0));
-        out.ids
-            .par_chunks_mut(n.max(1))
+        self.rows
+            .par_iter_mut()
+            .zip(out.ids.par_chunks_mut(n.max(1)))
             .zip(out.sims.par_chunks_mut(n.max(1)))
             .zip(out.len.par_iter_mut())
             .enumerate()
-            .for_each_init(Vec::new, |list, (a, ((ids, sims), len))| {
+            .for_each_init(Vec::new, |list, (a, (((row, ids), sims), len))| {
                 list.clear();
-                if self.rows[a].mass > 0.0 {
-                    list.extend(self.rows[a].partners.iter().filter_map(|&(b, c)| {
+                if row.mass > 0.0 {
+                    list.extend(row.partners.iter().filter_map(|&(b, c)| {
                         let mb = target[b as usize];
                         (mb > 0.0).then(|| (b, c / (source[a] * mb) * c / (c + shrink)))
                     }));
@@ -123,8 +117,18 @@ impl Cooccurrence {
                     sims[k] = s;
                 }
                 *len = list.len() as u8;
+
+                row.partners.retain_mut(|(_, w)| {
+                    *w *= decay;
+                    *w >= FORGET
+                });
+                // Room for the next day's new partners: a row keeps its strongest half once
+                // it is nearly full.
+                if row.partners.len() > ROW_CAP * 3 / 4 {
+                    prune(&mut row.partners, ROW_CAP / 2);
+                }
+                row.mass *= decay;
             });
-        out
     }
 }
 
@@ -275,18 +279,17 @@ impl ItemModel {
     }
 
     /// Pairs each interest event with what its shopper remembers (co-views, co-carts,
-    /// co-purchases), adds it to the memory, and recomputes the neighbour lists.
+    /// co-purchases), adds it to the memory, and recomputes the neighbour lists. The weights
+    /// are decayed once the lists are computed, so each night adds to weights already
+    /// decayed by a day.
     pub fn learn(&mut self, events: &[Event], memory: &mut Memory) {
-        self.cooc.decay(self.decay);
-        self.together.decay(self.decay);
         count(&mut self.cooc, &mut self.together, events, memory);
         memory.learn(events);
-        self.neighbours = self
-            .cooc
-            .neighbours(self.n_neighbours, self.shrink, self.alpha);
-        self.bought_with = self
-            .together
-            .neighbours(self.n_neighbours, self.shrink, self.alpha);
+        let (n, shrink, alpha, decay) = (self.n_neighbours, self.shrink, self.alpha, self.decay);
+        self.cooc
+            .neighbours_then_decay(&mut self.neighbours, n, shrink, alpha, decay);
+        self.together
+            .neighbours_then_decay(&mut self.bought_with, n, shrink, alpha, decay);
     }
 
     /// Scores what is frequently bought together with the cart, backed up by what is often

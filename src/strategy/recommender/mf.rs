@@ -91,6 +91,8 @@ pub(super) struct Factors {
     gram: Vec<f64>,
     /// Mean vector of each category's best sellers, to pick categories.
     category: Vec<f32>,
+    /// Space for the products' normal equations in the item step, kept across nights.
+    normal: Vec<f64>,
 }
 
 impl Factors {
@@ -118,6 +120,7 @@ impl Factors {
             items,
             gram: vec![0.0; f * f],
             category: vec![0.0; ctx.catalog.categories().len() * f],
+            normal: Vec::new(),
         }
     }
 
@@ -177,17 +180,68 @@ impl Factors {
             );
             let users = memory.by_shopper().map(|(_, i)| self.user(i));
             let gram = gramian(d, users);
-            item_step(
-                d,
-                &mut self.items,
-                &self.users,
-                memory,
-                &gram,
-                lambda,
-                confidence,
-            );
+            self.item_step(d, memory, &gram);
         }
         self.gram = gramian(d, self.items.chunks(f));
+    }
+
+    /// The item half of an ALS sweep. Rather than gathering each product's shoppers from a
+    /// column index (a random read of a shopper vector per observation, a cache miss each at a
+    /// large population), each task streams through the shoppers in order and adds their
+    /// observations of its block of products to those products' equations. Every product still
+    /// sums its rows in shopper order, as `Solver::solve` would, so the result is the same to
+    /// the bit for any block size and thread count.
+    fn item_step<D: Dim>(&mut self, d: D, memory: &Memory, gram: &[f64]) {
+        let f = d.get();
+        let (lambda, confidence) = (self.lambda, self.confidence);
+        let (items, users, normal) = (&mut self.items, &self.users, &mut self.normal);
+        // Each task streams through every shopper's memory once, so one task per thread; the
+        // result does not depend on the count.
+        let block = (items.len() / f)
+            .div_ceil(rayon::current_num_threads())
+            .max(1);
+        normal.resize(items.len() / f * (f * f + f), 0.0);
+        items
+            .par_chunks_mut(block * f)
+            .zip(normal.par_chunks_mut(block * (f * f + f)))
+            .enumerate()
+            .for_each(|(k, (ys, normal))| {
+                let first = k * block;
+                let n = ys.len() / f;
+                let (a, b) = normal.split_at_mut(n * f * f);
+                b.fill(0.0);
+                for aj in a.chunks_mut(f * f) {
+                    aj.copy_from_slice(gram);
+                    for i in 0..f {
+                        aj[i * f + i] += lambda;
+                    }
+                }
+                for (_, i) in memory.by_shopper() {
+                    let x = &users[i * f..(i + 1) * f];
+                    let (ps, ws) = memory.at(i);
+                    for (&p, &w) in ps.iter().zip(ws) {
+                        let j = (p as usize).wrapping_sub(first);
+                        if j >= n {
+                            continue;
+                        }
+                        add_row(
+                            d,
+                            &mut a[j * f * f..(j + 1) * f * f],
+                            &mut b[j * f..(j + 1) * f],
+                            confidence,
+                            x,
+                            w,
+                        );
+                    }
+                }
+                for ((y, aj), bj) in ys
+                    .chunks_mut(f)
+                    .zip(a.chunks_mut(f * f))
+                    .zip(b.chunks_mut(f))
+                {
+                    cholesky_solve(d, aj, bj, y);
+                }
+            });
     }
 
     /// The shopper's vector with their newest interests folded in, written to `x`: last
@@ -258,69 +312,6 @@ impl Factors {
 #[inline]
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-/// The item half of an ALS sweep. Rather than gathering each product's shoppers from a
-/// column index (a random read of a shopper vector per observation, a cache miss each at a
-/// large population), each task streams through the shoppers in order and adds their
-/// observations of its block of products to those products' equations. Every product still
-/// sums its rows in shopper order, as `Solver::solve` would, so the result is the same to
-/// the bit for any block size and thread count.
-fn item_step<D: Dim>(
-    d: D,
-    items: &mut [f32],
-    users: &[f32],
-    memory: &Memory,
-    gram: &[f64],
-    lambda: f64,
-    confidence: f64,
-) {
-    let f = d.get();
-    // Each task streams through every shopper's memory once, so one task per thread; the
-    // result does not depend on the count.
-    let block = (items.len() / f)
-        .div_ceil(rayon::current_num_threads())
-        .max(1);
-    items
-        .par_chunks_mut(block * f)
-        .enumerate()
-        .for_each(|(k, ys)| {
-            let first = k * block;
-            let n = ys.len() / f;
-            let mut a = vec![0.0f64; n * f * f];
-            let mut b = vec![0.0f64; n * f];
-            for aj in a.chunks_mut(f * f) {
-                aj.copy_from_slice(gram);
-                for i in 0..f {
-                    aj[i * f + i] += lambda;
-                }
-            }
-            for (_, i) in memory.by_shopper() {
-                let x = &users[i * f..(i + 1) * f];
-                let (ps, ws) = memory.at(i);
-                for (&p, &w) in ps.iter().zip(ws) {
-                    let j = (p as usize).wrapping_sub(first);
-                    if j >= n {
-                        continue;
-                    }
-                    add_row(
-                        d,
-                        &mut a[j * f * f..(j + 1) * f * f],
-                        &mut b[j * f..(j + 1) * f],
-                        confidence,
-                        x,
-                        w,
-                    );
-                }
-            }
-            for ((y, aj), bj) in ys
-                .chunks_mut(f)
-                .zip(a.chunks_mut(f * f))
-                .zip(b.chunks_mut(f))
-            {
-                cholesky_solve(d, aj, bj, y);
-            }
-        });
 }
 
 thread_local! {

@@ -27,6 +27,9 @@ const FORGET: f32 = 1e-3;
 const RECENCY: f32 = 0.85;
 /// Memory weight from which an item counts as carted or bought (a click is 1, a cart adds 1).
 const CARTED: f32 = 2.0;
+/// Consecutive products whose rows go to the same task when counting in parallel: enough
+/// that two tasks seldom write to the same cache line of the row table.
+const GROUP: usize = 16;
 
 pub(super) const ENTRY: Entry<dyn Recommender> = Entry {
     info: StrategyInfo {
@@ -137,18 +140,19 @@ impl Cooccurrence {
 /// co-purchases also into `together`), and adds to its product's own weight.
 ///
 /// The additions to different rows are independent, so each task owns every `tasks`-th
-/// product's rows and replays the whole log against a copy of each shopper's memory,
-/// applying only the additions to its own rows. Every row still receives its additions in
-/// log order, exactly as one pass would give them, so the result does not depend on the
-/// number of tasks. The replay relies on the log being grouped by shopper: a shopper's
-/// memory copy is taken once, before their first event of the day.
+/// group of [`GROUP`] consecutive products' rows and replays the whole log against a copy of
+/// each shopper's memory, applying only the additions to its own rows. Every row still
+/// receives its additions in log order, exactly as one pass would give them, so the result
+/// does not depend on the number of tasks. The replay relies on the log being grouped by
+/// shopper: a shopper's memory copy is taken once, before their first event of the day.
 fn count(cooc: &mut Cooccurrence, together: &mut Cooccurrence, events: &[Event], memory: &Memory) {
     // A power of two, so that finding a row's task is a mask and a shift.
     let tasks = rayon::current_num_threads().next_power_of_two();
     let shift = tasks.trailing_zeros();
+    let owner = |p: usize| (p / GROUP) & (tasks - 1);
     let mut parts: Vec<Vec<(&mut Row, &mut Row)>> = (0..tasks).map(|_| Vec::new()).collect();
     for (p, rows) in cooc.rows.iter_mut().zip(&mut together.rows).enumerate() {
-        parts[p & (tasks - 1)].push(rows);
+        parts[owner(p)].push(rows);
     }
     parts
         .into_par_iter()
@@ -156,7 +160,7 @@ fn count(cooc: &mut Cooccurrence, together: &mut Cooccurrence, events: &[Event],
         .for_each(|(task, mut own)| {
             let mine = |p: ProductId| {
                 let p = p as usize;
-                (p & (tasks - 1) == task).then_some(p >> shift)
+                (owner(p) == task).then_some(((p / GROUP) >> shift) * GROUP + p % GROUP)
             };
             let mut recent: Option<(ShopperId, Recent)> = None;
             for e in events {

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use super::memory::{interest, Memory, Recent};
 use super::popularity::{Popularity, Scope};
-use super::scratch::with_scores;
+use super::scratch::{rank_key, unrank_key, with_scores};
 use super::{take_ranked, Recommender};
 use crate::rng::SimRng;
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
@@ -94,8 +94,6 @@ impl Cooccurrence {
         out.ids.resize(products * n, 0);
         out.sims.resize(products * n, 0.0);
         out.len.resize(products, 0);
-        let order =
-            |x: &(ProductId, f32), y: &(ProductId, f32)| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0));
         self.rows
             .par_iter_mut()
             .zip(out.ids.par_chunks_mut(n.max(1)))
@@ -103,21 +101,22 @@ impl Cooccurrence {
             .zip(out.len.par_iter_mut())
             .enumerate()
             .for_each_init(Vec::new, |list, (a, (((row, ids), sims), len))| {
+                // Most similar first, ties by id, as integer keys: the weights and masses
+                // are positive, so every similarity is a positive finite float.
                 list.clear();
                 if row.mass > 0.0 {
                     list.extend(row.partners.iter().filter_map(|&(b, c)| {
                         let mb = target[b as usize];
-                        (mb > 0.0).then(|| (b, c / (source[a] * mb) * c / (c + shrink)))
+                        (mb > 0.0).then(|| rank_key(c / (source[a] * mb) * c / (c + shrink), b))
                     }));
                 }
                 if list.len() > n {
-                    list.select_nth_unstable_by(n, order);
+                    list.select_nth_unstable_by(n, |x, y| y.cmp(x));
                     list.truncate(n);
                 }
-                list.sort_unstable_by(order);
-                for (k, &(b, s)) in list.iter().enumerate() {
-                    ids[k] = b;
-                    sims[k] = s;
+                list.sort_unstable_by(|x, y| y.cmp(x));
+                for (k, &key) in list.iter().enumerate() {
+                    (sims[k], ids[k]) = unrank_key(key);
                 }
                 *len = list.len() as u8;
 

@@ -126,7 +126,7 @@ impl Scores {
 /// values, the lower id. The value's bits are mapped so that unsigned order is float order,
 /// with −0 taken as +0 (they compare equal as floats), and sit above the id's complement.
 #[inline]
-fn rank_key(v: f32, p: ProductId) -> u64 {
+pub(super) fn rank_key(v: f32, p: ProductId) -> u64 {
     let bits = (v + 0.0).to_bits();
     let ordered = if bits >> 31 == 1 {
         !bits
@@ -138,7 +138,7 @@ fn rank_key(v: f32, p: ProductId) -> u64 {
 
 /// The value and id of a [`rank_key`].
 #[inline]
-fn unrank_key(key: u64) -> (f32, ProductId) {
+pub(super) fn unrank_key(key: u64) -> (f32, ProductId) {
     let ordered = (key >> 32) as u32;
     let bits = if ordered >> 31 == 1 {
         ordered & !(1 << 31)

@@ -287,12 +287,18 @@ impl ItemModel {
     /// decayed by a day.
     pub fn learn(&mut self, events: &[Event], memory: &mut Memory) {
         count(&mut self.cooc, &mut self.together, events, memory);
-        memory.learn(events);
         let (n, shrink, alpha, decay) = (self.n_neighbours, self.shrink, self.alpha, self.decay);
-        self.cooc
-            .neighbours_then_decay(&mut self.neighbours, n, shrink, alpha, decay);
-        self.together
-            .neighbours_then_decay(&mut self.bought_with, n, shrink, alpha, decay);
+        // The memory is no longer read tonight: update it beside the neighbour lists rather
+        // than before them on one thread.
+        rayon::join(
+            || memory.learn(events),
+            || {
+                self.cooc
+                    .neighbours_then_decay(&mut self.neighbours, n, shrink, alpha, decay);
+                self.together
+                    .neighbours_then_decay(&mut self.bought_with, n, shrink, alpha, decay);
+            },
+        );
     }
 
     /// Scores what is frequently bought together with the cart, backed up by what is often
@@ -412,8 +418,11 @@ impl Recommender for ItemCf {
     }
 
     fn learn(&mut self, shop: &Shop, log: &DayLog) {
-        self.popularity.learn(shop, log);
-        self.model.learn(&log.events, &mut self.memory);
+        // Independent models: learn them side by side.
+        rayon::join(
+            || self.popularity.learn(shop, log),
+            || self.model.learn(&log.events, &mut self.memory),
+        );
     }
 
     fn insights(&self, shop: &Shop) -> Vec<String> {

@@ -417,8 +417,11 @@ impl Recommender for Mf {
     }
 
     fn learn(&mut self, shop: &Shop, log: &DayLog) {
-        self.popularity.learn(shop, log);
-        self.memory.learn(&log.events);
+        // Independent until training, which reads both: update them side by side.
+        rayon::join(
+            || self.popularity.learn(shop, log),
+            || self.memory.learn(&log.events),
+        );
         self.factors
             .train(&self.memory, &self.popularity, self.categories);
         self.trained = true;

@@ -4,8 +4,9 @@
 //! The live [`History::recent`](crate::world::History) holds the last clicks and purchases;
 //! this memory is longer, weighs carts and purchases above clicks, and also keeps what a
 //! shopper looked at through search (organic views), which tells the shop which categories a
-//! shopper browses even before the first click. Its size is fixed per shopper, so memory
-//! grows with the population, never with the number of events.
+//! shopper browses even before the first click. Its size is fixed per shopper it has met
+//! (plus a 4-byte index entry per shopper of the population), so memory grows with the
+//! shoppers the arm sees, never with the number of events.
 
 use crate::world::{Event, EventKind, ProductId, ShopperId, NO_PRODUCT};
 

@@ -10,14 +10,14 @@
 
 use rayon::prelude::*;
 
-use super::memory::{interest, Memory};
+use super::memory::{interest, Memory, Recent};
 use super::popularity::{Popularity, Scope};
-use super::scratch::with_scores;
+use super::scratch::{rank_key, unrank_key, with_scores};
 use super::{take_ranked, Recommender};
 use crate::rng::SimRng;
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
 use crate::strategy::Shop;
-use crate::world::{DayLog, Event, EventKind, ProductId, ShopperView};
+use crate::world::{DayLog, Event, EventKind, ProductId, ShopperId, ShopperView};
 
 /// Most co-occurring partners kept per product (the weakest make room for new ones).
 const ROW_CAP: usize = 256;
@@ -27,6 +27,9 @@ const FORGET: f32 = 1e-3;
 const RECENCY: f32 = 0.85;
 /// Memory weight from which an item counts as carted or bought (a click is 1, a cart adds 1).
 const CARTED: f32 = 2.0;
+/// Consecutive products whose rows go to the same task when counting in parallel: enough
+/// that two tasks seldom write to the same cache line of the row table.
+const GROUP: usize = 16;
 
 pub(super) const ENTRY: Entry<dyn Recommender> = Entry {
     info: StrategyInfo {
@@ -44,96 +47,157 @@ pub(super) const ENTRY: Entry<dyn Recommender> = Entry {
     build: |spec, ctx| Box::new(ItemCf::new(spec, ctx)),
 };
 
-/// Symmetric co-occurrence weights between products, each row sorted by partner id.
+/// Symmetric co-occurrence weights between products.
 #[derive(Debug, Clone)]
 pub(super) struct Cooccurrence {
-    rows: Vec<Vec<(ProductId, f32)>>,
-    mass: Vec<f32>,
+    rows: Vec<Row>,
+}
+
+/// One product's co-occurrences.
+#[derive(Debug, Clone, Default)]
+struct Row {
+    /// Partners and pair weights, sorted by partner id.
+    partners: Vec<(ProductId, f32)>,
+    /// The product's own interest weight.
+    mass: f32,
 }
 
 impl Cooccurrence {
     pub fn new(products: usize) -> Self {
         Cooccurrence {
-            rows: vec![Vec::new(); products],
-            mass: vec![0.0; products],
+            rows: vec![Row::default(); products],
         }
     }
 
-    /// Multiplies every weight by `factor`, forgetting the negligible ones.
-    pub fn decay(&mut self, factor: f32) {
-        for row in &mut self.rows {
-            row.retain_mut(|(_, w)| {
-                *w *= factor;
-                *w >= FORGET
-            });
-            // Room for tomorrow's new partners: a row keeps its strongest half once it is
-            // nearly full.
-            if row.len() > ROW_CAP * 3 / 4 {
-                prune(row, ROW_CAP / 2);
-            }
-        }
-        for m in &mut self.mass {
-            *m *= factor;
-        }
-    }
-
-    /// Adds interest `w` to a product's own weight.
-    pub fn add_mass(&mut self, p: ProductId, w: f32) {
-        self.mass[p as usize] += w;
-    }
-
-    /// Adds `w` to the pair (a, b) in both directions.
-    pub fn add_pair(&mut self, a: ProductId, b: ProductId, w: f32) {
-        if a != b {
-            add_to_row(&mut self.rows[a as usize], b, w);
-            add_to_row(&mut self.rows[b as usize], a, w);
-        }
-    }
-
-    /// Every product's `n` most similar partners by asymmetric cosine of co-occurrence,
-    /// shrunk towards 0 when it rests on little evidence:
-    /// sim(a → b) = c / (m_a^(1−α) · m_b^α) · c / (c + shrink). With α = ½ this is the cosine;
-    /// with α = 0 it is the share of a's co-occurrences that involve b, which favours partners
-    /// many shoppers like.
-    pub fn neighbours(&self, n: usize, shrink: f32, alpha: f32) -> Neighbours {
+    /// Writes every product's `n` most similar partners to `out`, then multiplies every
+    /// weight by `decay`, forgetting the negligible ones, ready for the next day's additions.
+    /// Both in one pass over the rows, while each is in cache; `out` keeps its space from
+    /// night to night.
+    ///
+    /// Similarity is the asymmetric cosine of co-occurrence, shrunk towards 0 when it rests
+    /// on little evidence: sim(a → b) = c / (m_a^(1−α) · m_b^α) · c / (c + shrink). With
+    /// α = ½ this is the cosine; with α = 0 it is the share of a's co-occurrences that
+    /// involve b, which favours partners many shoppers like.
+    pub fn neighbours_then_decay(
+        &mut self,
+        out: &mut Neighbours,
+        n: usize,
+        shrink: f32,
+        alpha: f32,
+        decay: f32,
+    ) {
         let n = n.min(u8::MAX as usize);
         let products = self.rows.len();
-        let source: Vec<f32> = self.mass.iter().map(|m| m.powf(1.0 - alpha)).collect();
-        let target: Vec<f32> = self.mass.iter().map(|m| m.powf(alpha)).collect();
-        let mut out = Neighbours {
-            n,
-            ids: vec![0; products * n],
-            sims: vec![0.0; products * n],
-            len: vec![0; products],
-        };
-        let order =
-            |x: &(ProductId, f32), y: &(ProductId, f32)| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0));
-        out.ids
-            .par_chunks_mut(n.max(1))
+        let source: Vec<f32> = self.rows.iter().map(|r| r.mass.powf(1.0 - alpha)).collect();
+        let target: Vec<f32> = self.rows.iter().map(|r| r.mass.powf(alpha)).collect();
+        out.n = n;
+        out.ids.resize(products * n, 0);
+        out.sims.resize(products * n, 0.0);
+        out.len.resize(products, 0);
+        self.rows
+            .par_iter_mut()
+            .zip(out.ids.par_chunks_mut(n.max(1)))
             .zip(out.sims.par_chunks_mut(n.max(1)))
             .zip(out.len.par_iter_mut())
             .enumerate()
-            .for_each_init(Vec::new, |list, (a, ((ids, sims), len))| {
+            .for_each_init(Vec::new, |list, (a, (((row, ids), sims), len))| {
+                // Most similar first, ties by id, as integer keys: the weights and masses
+                // are positive, so every similarity is a positive finite float.
                 list.clear();
-                if self.mass[a] > 0.0 {
-                    list.extend(self.rows[a].iter().filter_map(|&(b, c)| {
+                if row.mass > 0.0 {
+                    list.extend(row.partners.iter().filter_map(|&(b, c)| {
                         let mb = target[b as usize];
-                        (mb > 0.0).then(|| (b, c / (source[a] * mb) * c / (c + shrink)))
+                        (mb > 0.0).then(|| rank_key(c / (source[a] * mb) * c / (c + shrink), b))
                     }));
                 }
                 if list.len() > n {
-                    list.select_nth_unstable_by(n, order);
+                    list.select_nth_unstable_by(n, |x, y| y.cmp(x));
                     list.truncate(n);
                 }
-                list.sort_unstable_by(order);
-                for (k, &(b, s)) in list.iter().enumerate() {
-                    ids[k] = b;
-                    sims[k] = s;
+                list.sort_unstable_by(|x, y| y.cmp(x));
+                for (k, &key) in list.iter().enumerate() {
+                    (sims[k], ids[k]) = unrank_key(key);
                 }
                 *len = list.len() as u8;
+
+                row.partners.retain_mut(|(_, w)| {
+                    *w *= decay;
+                    *w >= FORGET
+                });
+                // Room for the next day's new partners: a row keeps its strongest half once
+                // it is nearly full.
+                if row.partners.len() > ROW_CAP * 3 / 4 {
+                    prune(&mut row.partners, ROW_CAP / 2);
+                }
+                row.mass *= decay;
             });
-        out
     }
+}
+
+/// Adds a day's interest events to the co-occurrences: each event is paired with the
+/// products already in its shopper's memory (co-views into `cooc`, and co-carts and
+/// co-purchases also into `together`), and adds to its product's own weight.
+///
+/// The additions to different rows are independent, so each task owns every `tasks`-th
+/// group of [`GROUP`] consecutive products' rows and replays the whole log against a copy of
+/// each shopper's memory, applying only the additions to its own rows. Every row still
+/// receives its additions in log order, exactly as one pass would give them, so the result
+/// does not depend on the number of tasks. The replay relies on the log being grouped by
+/// shopper: a shopper's memory copy is taken once, before their first event of the day.
+fn count(cooc: &mut Cooccurrence, together: &mut Cooccurrence, events: &[Event], memory: &Memory) {
+    // A power of two, so that finding a row's task is a mask and a shift.
+    let tasks = rayon::current_num_threads().next_power_of_two();
+    let shift = tasks.trailing_zeros();
+    let owner = |p: usize| (p / GROUP) & (tasks - 1);
+    let mut parts: Vec<Vec<(&mut Row, &mut Row)>> = (0..tasks).map(|_| Vec::new()).collect();
+    for (p, rows) in cooc.rows.iter_mut().zip(&mut together.rows).enumerate() {
+        parts[owner(p)].push(rows);
+    }
+    parts
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(task, mut own)| {
+            let mine = |p: ProductId| {
+                let p = p as usize;
+                (owner(p) == task).then_some(((p / GROUP) >> shift) * GROUP + p % GROUP)
+            };
+            let mut recent: Option<(ShopperId, Recent)> = None;
+            for e in events {
+                let Some(w) = interest(e) else { continue };
+                let (_, recent) = match &mut recent {
+                    Some(r) if r.0 == e.shopper => r,
+                    r => r.insert((e.shopper, Recent::of(memory, e.shopper))),
+                };
+                let p = e.product;
+                let p_row = mine(p);
+                let carted = matches!(e.kind, EventKind::AddToCart | EventKind::Purchase);
+                let (items, weights) = recent.get();
+                for (&i, &wi) in items.iter().zip(weights) {
+                    if i == p {
+                        continue;
+                    }
+                    let bought = carted && wi >= CARTED;
+                    let wc = w * wi.min(CARTED);
+                    for (row, partner) in [(mine(i), p), (p_row, i)] {
+                        if let Some(r) = row {
+                            let (c, t) = &mut own[r];
+                            add_to_row(&mut c.partners, partner, wc);
+                            if bought {
+                                add_to_row(&mut t.partners, partner, w);
+                            }
+                        }
+                    }
+                }
+                if let Some(r) = p_row {
+                    let (c, t) = &mut own[r];
+                    c.mass += w;
+                    if carted {
+                        t.mass += w;
+                    }
+                }
+                recent.touch(p, w);
+            }
+        });
 }
 
 fn add_to_row(row: &mut Vec<(ProductId, f32)>, b: ProductId, w: f32) {
@@ -218,32 +282,23 @@ impl ItemModel {
     }
 
     /// Pairs each interest event with what its shopper remembers (co-views, co-carts,
-    /// co-purchases), adds it to the memory, and recomputes the neighbour lists.
+    /// co-purchases), adds it to the memory, and recomputes the neighbour lists. The weights
+    /// are decayed once the lists are computed, so each night adds to weights already
+    /// decayed by a day.
     pub fn learn(&mut self, events: &[Event], memory: &mut Memory) {
-        self.cooc.decay(self.decay);
-        self.together.decay(self.decay);
-        for e in events {
-            let Some(w) = interest(e) else { continue };
-            let carted = matches!(e.kind, EventKind::AddToCart | EventKind::Purchase);
-            let (items, weights) = memory.of(e.shopper);
-            for (&i, &wi) in items.iter().zip(weights) {
-                self.cooc.add_pair(i, e.product, w * wi.min(CARTED));
-                if carted && wi >= CARTED {
-                    self.together.add_pair(i, e.product, w);
-                }
-            }
-            self.cooc.add_mass(e.product, w);
-            if carted {
-                self.together.add_mass(e.product, w);
-            }
-            memory.touch(e.shopper, e.product, w);
-        }
-        self.neighbours = self
-            .cooc
-            .neighbours(self.n_neighbours, self.shrink, self.alpha);
-        self.bought_with = self
-            .together
-            .neighbours(self.n_neighbours, self.shrink, self.alpha);
+        count(&mut self.cooc, &mut self.together, events, memory);
+        let (n, shrink, alpha, decay) = (self.n_neighbours, self.shrink, self.alpha, self.decay);
+        // The memory is no longer read tonight: update it beside the neighbour lists rather
+        // than before them on one thread.
+        rayon::join(
+            || memory.learn(events),
+            || {
+                self.cooc
+                    .neighbours_then_decay(&mut self.neighbours, n, shrink, alpha, decay);
+                self.together
+                    .neighbours_then_decay(&mut self.bought_with, n, shrink, alpha, decay);
+            },
+        );
     }
 
     /// Scores what is frequently bought together with the cart, backed up by what is often
@@ -363,8 +418,11 @@ impl Recommender for ItemCf {
     }
 
     fn learn(&mut self, shop: &Shop, log: &DayLog) {
-        self.popularity.learn(shop, log);
-        self.model.learn(&log.events, &mut self.memory);
+        // Independent models: learn them side by side.
+        rayon::join(
+            || self.popularity.learn(shop, log),
+            || self.model.learn(&log.events, &mut self.memory),
+        );
     }
 
     fn insights(&self, shop: &Shop) -> Vec<String> {

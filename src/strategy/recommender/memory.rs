@@ -4,8 +4,9 @@
 //! The live [`History::recent`](crate::world::History) holds the last clicks and purchases;
 //! this memory is longer, weighs carts and purchases above clicks, and also keeps what a
 //! shopper looked at through search (organic views), which tells the shop which categories a
-//! shopper browses even before the first click. Its size is fixed per shopper, so memory
-//! grows with the population, never with the number of events.
+//! shopper browses even before the first click. Its size is fixed per shopper it has met
+//! (plus a 4-byte index entry per shopper of the population), so memory grows with the
+//! shoppers the arm sees, never with the number of events.
 
 use crate::world::{Event, EventKind, ProductId, ShopperId, NO_PRODUCT};
 
@@ -31,64 +32,99 @@ pub(super) fn interest(e: &Event) -> Option<f32> {
 }
 
 /// Recent products per shopper with interest weights, oldest first.
+///
+/// An arm meets only its own share of the population, and a shopper who never shows
+/// interest is never remembered, so the slots are allocated per shopper on their first
+/// interest event: the memory grows with the shoppers the arm has seen. Each remembered
+/// shopper gets a dense index, in the order first met, which models keep their own
+/// per-shopper state by.
 #[derive(Debug, Clone)]
 pub(super) struct Memory {
+    /// Dense index plus one of each shopper of the population, 0 for one not met yet. Zeroed
+    /// at allocation, so the pages of shoppers the arm never meets are never touched.
+    index: Vec<u32>,
     items: Vec<ProductId>,
     weights: Vec<f32>,
     len: Vec<u8>,
 }
 
 impl Memory {
-    /// An empty memory for `population` shoppers.
+    /// An empty memory for a population of `population` shoppers.
     pub fn new(population: u32) -> Self {
-        let n = population as usize;
         Memory {
-            items: vec![NO_PRODUCT; n * SLOTS],
-            weights: vec![0.0; n * SLOTS],
-            len: vec![0; n],
+            index: vec![0; population as usize],
+            items: Vec::new(),
+            weights: Vec::new(),
+            len: Vec::new(),
         }
     }
 
-    /// Products and weights remembered for a shopper, oldest first. Empty for an id outside
-    /// the population.
+    /// The dense index of a remembered shopper.
+    #[inline]
+    pub fn index(&self, shopper: ShopperId) -> Option<usize> {
+        match self.index.get(shopper as usize) {
+            Some(&i) if i > 0 => Some(i as usize - 1),
+            _ => None,
+        }
+    }
+
+    /// Products and weights remembered for a shopper, oldest first. Empty for a shopper not
+    /// remembered.
+    #[inline]
     pub fn of(&self, shopper: ShopperId) -> (&[ProductId], &[f32]) {
-        let s = shopper as usize;
-        let Some(&len) = self.len.get(s) else {
-            return (&[], &[]);
-        };
-        let range = s * SLOTS..s * SLOTS + len as usize;
+        match self.index(shopper) {
+            Some(i) => self.at(i),
+            None => (&[], &[]),
+        }
+    }
+
+    /// Products and weights remembered under dense index `i`, oldest first.
+    #[inline]
+    pub fn at(&self, i: usize) -> (&[ProductId], &[f32]) {
+        let range = i * SLOTS..i * SLOTS + self.len[i] as usize;
         (&self.items[range.clone()], &self.weights[range])
     }
 
-    /// Whether nothing is remembered of a shopper.
-    pub fn is_empty(&self, shopper: ShopperId) -> bool {
-        self.len.get(shopper as usize).is_none_or(|&l| l == 0)
+    /// Shoppers remembered.
+    pub fn known(&self) -> usize {
+        self.len.len()
+    }
+
+    /// Remembered shoppers and their dense indices, by shopper id: models that sum over
+    /// shoppers do so in this order, so the sums do not depend on when each was first met.
+    pub fn by_shopper(&self) -> impl Iterator<Item = (ShopperId, usize)> + '_ {
+        self.index
+            .iter()
+            .enumerate()
+            .filter(|(_, &i)| i > 0)
+            .map(|(s, &i)| (s as ShopperId, i as usize - 1))
     }
 
     /// Records interest `w` in `product`: it becomes the newest item, its weight grows, and
     /// the oldest item makes room when the memory is full.
     pub fn touch(&mut self, shopper: ShopperId, product: ProductId, w: f32) {
         let s = shopper as usize;
-        if s >= self.len.len() {
+        let Some(&i) = self.index.get(s) else {
             return;
-        }
-        let base = s * SLOTS;
-        let len = self.len[s] as usize;
-        let items = &mut self.items[base..base + SLOTS];
-        let weights = &mut self.weights[base..base + SLOTS];
-        let (from, weight) = match items[..len].iter().position(|&p| p == product) {
-            Some(i) => (i, weights[i] + w),
-            None if len < SLOTS => {
-                self.len[s] += 1;
-                (len, w)
-            }
-            None => (0, w),
         };
-        let last = (self.len[s] as usize) - 1;
-        items.copy_within(from + 1..=last, from);
-        weights.copy_within(from + 1..=last, from);
-        items[last] = product;
-        weights[last] = weight;
+        let i = if i > 0 {
+            i as usize - 1
+        } else {
+            let i = self.len.len();
+            self.index[s] = i as u32 + 1;
+            self.items.resize((i + 1) * SLOTS, NO_PRODUCT);
+            self.weights.resize((i + 1) * SLOTS, 0.0);
+            self.len.push(0);
+            i
+        };
+        let range = i * SLOTS..(i + 1) * SLOTS;
+        remember(
+            &mut self.items[range.clone()],
+            &mut self.weights[range],
+            &mut self.len[i],
+            product,
+            w,
+        );
     }
 
     /// Adds every interest event of a log, in the log's order.
@@ -99,11 +135,73 @@ impl Memory {
             }
         }
     }
+}
 
-    /// Shoppers in the population.
-    pub fn population(&self) -> usize {
-        self.len.len()
+/// One shopper's memory outside a [`Memory`], for replaying a day's events against a copy.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Recent {
+    items: [ProductId; SLOTS],
+    weights: [f32; SLOTS],
+    len: u8,
+}
+
+impl Recent {
+    /// A copy of what `memory` remembers of `shopper`.
+    pub fn of(memory: &Memory, shopper: ShopperId) -> Self {
+        let (items, weights) = memory.of(shopper);
+        let mut recent = Recent {
+            items: [NO_PRODUCT; SLOTS],
+            weights: [0.0; SLOTS],
+            len: items.len() as u8,
+        };
+        recent.items[..items.len()].copy_from_slice(items);
+        recent.weights[..weights.len()].copy_from_slice(weights);
+        recent
     }
+
+    /// Products and weights, oldest first.
+    #[inline]
+    pub fn get(&self) -> (&[ProductId], &[f32]) {
+        let len = self.len as usize;
+        (&self.items[..len], &self.weights[..len])
+    }
+
+    /// As [`Memory::touch`].
+    #[inline]
+    pub fn touch(&mut self, product: ProductId, w: f32) {
+        remember(
+            &mut self.items,
+            &mut self.weights,
+            &mut self.len,
+            product,
+            w,
+        );
+    }
+}
+
+/// Records interest `w` in `product` in one shopper's `SLOTS` slots, of which `len` are used.
+#[inline]
+fn remember(
+    items: &mut [ProductId],
+    weights: &mut [f32],
+    len: &mut u8,
+    product: ProductId,
+    w: f32,
+) {
+    let n = *len as usize;
+    let (from, weight) = match items[..n].iter().position(|&p| p == product) {
+        Some(j) => (j, weights[j] + w),
+        None if n < SLOTS => {
+            *len += 1;
+            (n, w)
+        }
+        None => (0, w),
+    };
+    let last = *len as usize - 1;
+    items.copy_within(from + 1..=last, from);
+    weights.copy_within(from + 1..=last, from);
+    items[last] = product;
+    weights[last] = weight;
 }
 
 #[cfg(test)]
@@ -124,8 +222,23 @@ mod tests {
         assert_eq!(items.len(), SLOTS);
         assert_eq!(items[0], 100);
         assert_eq!(items[SLOTS - 1], 100 + SLOTS as ProductId - 1);
-        assert!(m.is_empty(0));
+        assert!(m.of(0).0.is_empty());
         assert!(m.of(7).0.is_empty());
         m.touch(7, 1, 1.0);
+        assert_eq!(m.known(), 1);
+    }
+
+    #[test]
+    fn only_shoppers_met_are_stored_and_listed_by_id() {
+        let mut m = Memory::new(1000);
+        m.touch(900, 1, 1.0);
+        m.touch(5, 2, 1.0);
+        m.touch(900, 3, 0.3);
+        assert_eq!(m.known(), 2);
+        assert_eq!(m.index(900), Some(0));
+        assert_eq!(m.index(5), Some(1));
+        assert_eq!(m.index(6), None);
+        assert_eq!(m.at(0), (&[1, 3][..], &[1.0, 0.3][..]));
+        assert_eq!(m.by_shopper().collect::<Vec<_>>(), vec![(5, 1), (900, 0)]);
     }
 }

@@ -15,6 +15,7 @@
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
+use super::linalg::{add_row, cholesky_solve, gramian, with_dim, Dim, Solver, MAX_DIM};
 use super::memory::Memory;
 use super::popularity::{Popularity, Scope};
 use super::scratch::with_scores;
@@ -25,7 +26,7 @@ use crate::strategy::Shop;
 use crate::world::{CategoryId, DayLog, ProductId, ShopperView, RECENT_ITEMS};
 
 /// Largest number of factors (sizes the stack buffers of a visit's fold-in).
-pub(super) const MAX_FACTORS: usize = 32;
+pub(super) const MAX_FACTORS: usize = MAX_DIM;
 /// Seed of the initial product vectors: fixed, so every run starts from the same model.
 const INIT_SEED: u64 = 0x6d66_5f69_6e69_7421;
 /// Categories whose best sellers a visit ranks.
@@ -83,12 +84,15 @@ pub(super) struct Factors {
     lambda: f64,
     confidence: f64,
     iterations: usize,
+    /// Shopper vectors by the memory's dense index.
     users: Vec<f32>,
     items: Vec<f32>,
     /// Yᵀ Y, for folding a shopper in during a visit.
     gram: Vec<f64>,
     /// Mean vector of each category's best sellers, to pick categories.
     category: Vec<f32>,
+    /// Space for the products' normal equations in the item step, kept across nights.
+    normal: Vec<f64>,
 }
 
 impl Factors {
@@ -112,10 +116,11 @@ impl Factors {
             lambda,
             confidence,
             iterations,
-            users: vec![0.0; ctx.population as usize * f],
+            users: Vec::new(),
             items,
             gram: vec![0.0; f * f],
             category: vec![0.0; ctx.catalog.categories().len() * f],
+            normal: Vec::new(),
         }
     }
 
@@ -125,10 +130,10 @@ impl Factors {
         &self.items[p as usize * self.f..(p as usize + 1) * self.f]
     }
 
-    /// A shopper's vector as of last night (zeros for one the model has not met).
+    /// The vector as of last night of the shopper under the memory's dense index `i`.
     #[inline]
-    pub fn user(&self, u: u32) -> &[f32] {
-        &self.users[u as usize * self.f..(u as usize + 1) * self.f]
+    fn user(&self, i: usize) -> &[f32] {
+        &self.users[i * self.f..(i + 1) * self.f]
     }
 
     /// Predicted interest of a shopper vector in a product.
@@ -139,36 +144,8 @@ impl Factors {
 
     /// Trains on the shoppers' memories, warm-started from the current vectors.
     pub fn train(&mut self, memory: &Memory, popularity: &Popularity, categories: usize) {
+        with_dim!(self.f, d => self.sweeps(d, memory));
         let f = self.f;
-        for _ in 0..self.iterations {
-            let gram = gramian(&self.items, f);
-            let (items, lambda, confidence) = (&self.items, self.lambda, self.confidence);
-            self.users.par_chunks_mut(f).enumerate().for_each_init(
-                Solver::default,
-                |solver, (u, x)| {
-                    let (ps, ws) = memory.of(u as u32);
-                    if ps.is_empty() {
-                        return;
-                    }
-                    let rows = ps
-                        .iter()
-                        .zip(ws)
-                        .map(|(&p, &w)| (&items[p as usize * f..(p as usize + 1) * f], w));
-                    solver.solve(&gram, lambda, confidence, rows, x);
-                },
-            );
-            let gram = gramian(&self.users, f);
-            item_step(
-                &mut self.items,
-                &self.users,
-                memory,
-                &gram,
-                lambda,
-                confidence,
-                f,
-            );
-        }
-        self.gram = gramian(&self.items, f);
         for k in 0..categories {
             let pool = popularity.top_of(k as CategoryId);
             let pool = &pool[..pool.len().min(CATEGORY_POOL)];
@@ -182,6 +159,91 @@ impl Factors {
         }
     }
 
+    /// The ALS sweeps of a night, in dimension `d` (the factor count).
+    fn sweeps<D: Dim>(&mut self, d: D, memory: &Memory) {
+        let f = d.get();
+        // Shoppers met since last night start from zeros.
+        self.users.resize(memory.known() * f, 0.0);
+        for _ in 0..self.iterations {
+            let gram = gramian(d, self.items.chunks(f));
+            let (items, lambda, confidence) = (&self.items, self.lambda, self.confidence);
+            self.users.par_chunks_mut(f).enumerate().for_each_init(
+                Solver::default,
+                |solver, (i, x)| {
+                    let (ps, ws) = memory.at(i);
+                    let rows = ps
+                        .iter()
+                        .zip(ws)
+                        .map(|(&p, &w)| (&items[p as usize * f..(p as usize + 1) * f], w));
+                    solver.solve(d, &gram, lambda, confidence, rows, x);
+                },
+            );
+            let users = memory.by_shopper().map(|(_, i)| self.user(i));
+            let gram = gramian(d, users);
+            self.item_step(d, memory, &gram);
+        }
+        self.gram = gramian(d, self.items.chunks(f));
+    }
+
+    /// The item half of an ALS sweep. Rather than gathering each product's shoppers from a
+    /// column index (a random read of a shopper vector per observation, a cache miss each at a
+    /// large population), each task streams through the shoppers in order and adds their
+    /// observations of its block of products to those products' equations. Every product still
+    /// sums its rows in shopper order, as `Solver::solve` would, so the result is the same to
+    /// the bit for any block size and thread count.
+    fn item_step<D: Dim>(&mut self, d: D, memory: &Memory, gram: &[f64]) {
+        let f = d.get();
+        let (lambda, confidence) = (self.lambda, self.confidence);
+        let (items, users, normal) = (&mut self.items, &self.users, &mut self.normal);
+        // Each task streams through every shopper's memory once, so one task per thread; the
+        // result does not depend on the count.
+        let block = (items.len() / f)
+            .div_ceil(rayon::current_num_threads())
+            .max(1);
+        normal.resize(items.len() / f * (f * f + f), 0.0);
+        items
+            .par_chunks_mut(block * f)
+            .zip(normal.par_chunks_mut(block * (f * f + f)))
+            .enumerate()
+            .for_each(|(k, (ys, normal))| {
+                let first = k * block;
+                let n = ys.len() / f;
+                let (a, b) = normal.split_at_mut(n * f * f);
+                b.fill(0.0);
+                for aj in a.chunks_mut(f * f) {
+                    aj.copy_from_slice(gram);
+                    for i in 0..f {
+                        aj[i * f + i] += lambda;
+                    }
+                }
+                for (_, i) in memory.by_shopper() {
+                    let x = &users[i * f..(i + 1) * f];
+                    let (ps, ws) = memory.at(i);
+                    for (&p, &w) in ps.iter().zip(ws) {
+                        let j = (p as usize).wrapping_sub(first);
+                        if j >= n {
+                            continue;
+                        }
+                        add_row(
+                            d,
+                            &mut a[j * f * f..(j + 1) * f * f],
+                            &mut b[j * f..(j + 1) * f],
+                            confidence,
+                            x,
+                            w,
+                        );
+                    }
+                }
+                for ((y, aj), bj) in ys
+                    .chunks_mut(f)
+                    .zip(a.chunks_mut(f * f))
+                    .zip(b.chunks_mut(f))
+                {
+                    cholesky_solve(d, aj, bj, y);
+                }
+            });
+    }
+
     /// The shopper's vector with their newest interests folded in, written to `x`: last
     /// night's vector when nothing happened since, a least-squares solve against the fixed
     /// product vectors otherwise. Returns false when nothing is known of the shopper.
@@ -190,7 +252,10 @@ impl Factors {
         let recent = &shopper.history.recent;
         let fresh = recent.iter().any(|p| !items.contains(p));
         if !fresh {
-            x.copy_from_slice(self.user(shopper.id));
+            match memory.index(shopper.id) {
+                Some(i) => x.copy_from_slice(self.user(i)),
+                None => x.fill(0.0),
+            }
             return !items.is_empty();
         }
         // Today's clicks count as clicks (weight 1) on top of the remembered interests.
@@ -211,8 +276,8 @@ impl Factors {
             .map(|(p, w)| (&self.items[p as usize * f..(p as usize + 1) * f], w));
         // The solver's space is large enough for any factor count: reuse this thread's.
         SOLVER.with(|s| {
-            s.borrow_mut()
-                .solve(&self.gram, self.lambda, self.confidence, rows, x)
+            let mut solver = s.borrow_mut();
+            with_dim!(f, d => solver.solve(d, &self.gram, self.lambda, self.confidence, rows, x));
         });
         true
     }
@@ -249,181 +314,8 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// `VᵀV` of row vectors of length `f`, in f64.
-fn gramian(v: &[f32], f: usize) -> Vec<f64> {
-    let mut g = vec![0.0f64; f * f];
-    for row in v.chunks(f) {
-        if row.iter().all(|&x| x == 0.0) {
-            continue;
-        }
-        for a in 0..f {
-            let ra = f64::from(row[a]);
-            for b in a..f {
-                g[a * f + b] += ra * f64::from(row[b]);
-            }
-        }
-    }
-    for a in 0..f {
-        for b in 0..a {
-            g[a * f + b] = g[b * f + a];
-        }
-    }
-    g
-}
-
-/// The item half of an ALS sweep. Rather than gathering each product's shoppers from a
-/// column index (a random read of a shopper vector per observation, a cache miss each at a
-/// large population), each task streams through the shoppers in order and adds their
-/// observations of its block of products to those products' equations. Every product still
-/// sums its rows in shopper order, as `Solver::solve` would, so the result is the same to
-/// the bit for any block size and thread count.
-fn item_step(
-    items: &mut [f32],
-    users: &[f32],
-    memory: &Memory,
-    gram: &[f64],
-    lambda: f64,
-    confidence: f64,
-    f: usize,
-) {
-    // Each task streams through every shopper's memory once, so one task per thread; the
-    // result does not depend on the count.
-    let block = (items.len() / f)
-        .div_ceil(rayon::current_num_threads())
-        .max(1);
-    items
-        .par_chunks_mut(block * f)
-        .enumerate()
-        .for_each(|(k, ys)| {
-            let first = k * block;
-            let n = ys.len() / f;
-            let mut a = vec![0.0f64; n * f * f];
-            let mut b = vec![0.0f64; n * f];
-            for aj in a.chunks_mut(f * f) {
-                aj.copy_from_slice(gram);
-                for i in 0..f {
-                    aj[i * f + i] += lambda;
-                }
-            }
-            for (u, x) in users.chunks(f).enumerate() {
-                let (ps, ws) = memory.of(u as u32);
-                for (&p, &w) in ps.iter().zip(ws) {
-                    let j = (p as usize).wrapping_sub(first);
-                    if j >= n {
-                        continue;
-                    }
-                    add_row(
-                        &mut a[j * f * f..(j + 1) * f * f],
-                        &mut b[j * f..(j + 1) * f],
-                        confidence,
-                        x,
-                        w,
-                    );
-                }
-            }
-            for ((y, aj), bj) in ys
-                .chunks_mut(f)
-                .zip(a.chunks_mut(f * f))
-                .zip(b.chunks_mut(f))
-            {
-                cholesky_solve(aj, bj, y);
-            }
-        });
-}
-
-/// Adds one observation `y` of weight `w` to the normal equations `a x = b` (upper triangle).
-#[inline]
-fn add_row(a: &mut [f64], b: &mut [f64], confidence: f64, y: &[f32], w: f32) {
-    let f = b.len();
-    let c = 1.0 + confidence * f64::from(w);
-    for i in 0..f {
-        let yi = f64::from(y[i]);
-        b[i] += c * yi;
-        let s = (c - 1.0) * yi;
-        for j in i..f {
-            a[i * f + j] += s * f64::from(y[j]);
-        }
-    }
-}
-
-/// Solves `a x = b` by Cholesky in place on the upper triangle (`a = Rᵀ R`), writing `x`.
-fn cholesky_solve(a: &mut [f64], b: &mut [f64], x: &mut [f32]) {
-    let f = b.len();
-    for i in 0..f {
-        for j in i..f {
-            let mut s = a[i * f + j];
-            for k in 0..i {
-                s -= a[k * f + i] * a[k * f + j];
-            }
-            if i == j {
-                a[i * f + i] = s.max(1e-12).sqrt();
-            } else {
-                a[i * f + j] = s / a[i * f + i];
-            }
-        }
-    }
-    // Rᵀ z = b, then R x = z.
-    for i in 0..f {
-        let mut s = b[i];
-        for k in 0..i {
-            s -= a[k * f + i] * b[k];
-        }
-        b[i] = s / a[i * f + i];
-    }
-    for i in (0..f).rev() {
-        let mut s = b[i];
-        for k in i + 1..f {
-            s -= a[i * f + k] * b[k];
-        }
-        b[i] = s / a[i * f + i];
-    }
-    for (xi, bi) in x.iter_mut().zip(b.iter()) {
-        *xi = *bi as f32;
-    }
-}
-
 thread_local! {
     static SOLVER: std::cell::RefCell<Solver> = std::cell::RefCell::new(Solver::default());
-}
-
-/// Solves one ALS row: `(G + Σ (c−1) y yᵀ + λI) x = Σ c y` with `c = 1 + α w`, on the stack.
-#[derive(Debug)]
-struct Solver {
-    a: [f64; MAX_FACTORS * MAX_FACTORS],
-    b: [f64; MAX_FACTORS],
-}
-
-impl Default for Solver {
-    fn default() -> Self {
-        Solver {
-            a: [0.0; MAX_FACTORS * MAX_FACTORS],
-            b: [0.0; MAX_FACTORS],
-        }
-    }
-}
-
-impl Solver {
-    fn solve<'a>(
-        &mut self,
-        gram: &[f64],
-        lambda: f64,
-        confidence: f64,
-        rows: impl Iterator<Item = (&'a [f32], f32)>,
-        x: &mut [f32],
-    ) {
-        let f = x.len();
-        let a = &mut self.a[..f * f];
-        let b = &mut self.b[..f];
-        a.copy_from_slice(gram);
-        b.iter_mut().for_each(|v| *v = 0.0);
-        for i in 0..f {
-            a[i * f + i] += lambda;
-        }
-        for (y, w) in rows {
-            add_row(a, b, confidence, y, w);
-        }
-        cholesky_solve(a, b, x);
-    }
 }
 
 /// Matrix factorization.
@@ -525,20 +417,21 @@ impl Recommender for Mf {
     }
 
     fn learn(&mut self, shop: &Shop, log: &DayLog) {
-        self.popularity.learn(shop, log);
-        self.memory.learn(&log.events);
+        // Independent until training, which reads both: update them side by side.
+        rayon::join(
+            || self.popularity.learn(shop, log),
+            || self.memory.learn(&log.events),
+        );
         self.factors
             .train(&self.memory, &self.popularity, self.categories);
         self.trained = true;
     }
 
     fn insights(&self, shop: &Shop) -> Vec<String> {
-        let known = (0..self.memory.population() as u32)
-            .filter(|&u| !self.memory.is_empty(u))
-            .count();
         vec![format!(
-            "{} factors for {known} shoppers and {} products",
+            "{} factors for {} shoppers and {} products",
             self.factors.f,
+            self.memory.known(),
             shop.catalog.len()
         )]
     }

@@ -69,6 +69,7 @@ mod bandit;
 mod content;
 mod hybrid;
 mod item_cf;
+mod linalg;
 mod memory;
 mod mf;
 mod popularity;

@@ -22,6 +22,8 @@ pub(super) struct Scores {
     touched: Vec<ProductId>,
     /// Candidates ranked by [`Scores::rank`], best first.
     pub ranked: Vec<(f32, ProductId)>,
+    /// [`Scores::rank`]'s working list, as keys.
+    keys: Vec<u64>,
     /// Free space for a strategy's own (value, id) pairs, such as categories to rank.
     pub pairs: Vec<(f32, u32)>,
 }
@@ -100,31 +102,50 @@ impl Scores {
     /// Ranks the candidates by `value(product, channels)`, best first, ties by id, keeping
     /// the `keep` best of those with a finite value; the result is in [`Scores::ranked`].
     pub fn rank(&mut self, keep: usize, mut value: impl FnMut(ProductId, &[f32; CHANNELS]) -> f32) {
-        // A bounded insertion sort: after the first `keep` candidates most are turned away by
-        // one comparison with the worst kept, cheaper than sorting every candidate.
-        let ranked = &mut self.ranked;
-        ranked.clear();
-        if keep == 0 {
-            return;
-        }
-        let before =
-            |a: &(f32, ProductId), b: &(f32, ProductId)| a.0 > b.0 || (a.0 == b.0 && a.1 < b.1);
+        // Each candidate becomes one integer key (see `rank_key`), so that selecting the
+        // `keep` best and sorting only those compares integers, without branching on floats.
+        let keys = &mut self.keys;
+        keys.clear();
         for &p in &self.touched {
             let v = value(p, &self.score[p as usize]);
-            if !v.is_finite() {
-                continue;
+            if v.is_finite() {
+                keys.push(rank_key(v, p));
             }
-            let item = (v, p);
-            if ranked.len() == keep {
-                if !before(&item, &ranked[keep - 1]) {
-                    continue;
-                }
-                ranked.pop();
-            }
-            let at = ranked.partition_point(|r| before(r, &item));
-            ranked.insert(at, item);
         }
+        if keys.len() > keep {
+            keys.select_nth_unstable_by(keep, |a, b| b.cmp(a));
+            keys.truncate(keep);
+        }
+        keys.sort_unstable_by(|a, b| b.cmp(a));
+        self.ranked.clear();
+        self.ranked.extend(keys.iter().map(|&k| unrank_key(k)));
     }
+}
+
+/// A key whose integer order is the ranking order: a higher value first and, among equal
+/// values, the lower id. The value's bits are mapped so that unsigned order is float order,
+/// with −0 taken as +0 (they compare equal as floats), and sit above the id's complement.
+#[inline]
+pub(super) fn rank_key(v: f32, p: ProductId) -> u64 {
+    let bits = (v + 0.0).to_bits();
+    let ordered = if bits >> 31 == 1 {
+        !bits
+    } else {
+        bits | 1 << 31
+    };
+    (u64::from(ordered) << 32) | u64::from(!p)
+}
+
+/// The value and id of a [`rank_key`].
+#[inline]
+pub(super) fn unrank_key(key: u64) -> (f32, ProductId) {
+    let ordered = (key >> 32) as u32;
+    let bits = if ordered >> 31 == 1 {
+        ordered & !(1 << 31)
+    } else {
+        !ordered
+    };
+    (f32::from_bits(bits), !(key as u32))
 }
 
 #[cfg(test)]
@@ -153,5 +174,23 @@ mod tests {
             s.rank(1, |_, c| c[3] + c[2]);
             assert_eq!(s.ranked, vec![(5.0, 4)]);
         });
+    }
+
+    #[test]
+    fn rank_keys_order_as_values_then_ids() {
+        let values = [-3.5f32, -0.0, 0.0, 1e-30, 2.0, f32::MAX, -f32::MAX];
+        let mut items: Vec<(f32, ProductId)> = Vec::new();
+        for (i, &v) in values.iter().enumerate() {
+            items.push((v, i as ProductId));
+            items.push((v, 100 - i as ProductId));
+        }
+        let before =
+            |a: &(f32, ProductId), b: &(f32, ProductId)| a.0 > b.0 || (a.0 == b.0 && a.1 < b.1);
+        for a in &items {
+            assert_eq!(unrank_key(rank_key(a.0, a.1)), (a.0 + 0.0, a.1));
+            for b in &items {
+                assert_eq!(rank_key(a.0, a.1) > rank_key(b.0, b.1), before(a, b));
+            }
+        }
     }
 }

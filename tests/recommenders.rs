@@ -165,7 +165,7 @@ fn day_log(shop: &Shop, day: u32) -> DayLog {
         events.push(event(s, pick(3), EventKind::Impression, u8::MAX));
         events.push(event(s, NO_PRODUCT, EventKind::MessageSent, 0));
     }
-    DayLog { day, events }
+    DayLog::new(day, events)
 }
 
 /// Serves every kind of shopper on every day of a shop where most products launch later
@@ -251,13 +251,7 @@ fn no_recommender_breaks_on_the_edges_of_a_shop() {
                 }
                 if day % 4 == 3 {
                     // A quiet night: nothing happened.
-                    rec.learn(
-                        &shop,
-                        &DayLog {
-                            day,
-                            events: Vec::new(),
-                        },
-                    );
+                    rec.learn(&shop, &DayLog::new(day, Vec::new()));
                 } else {
                     rec.learn(&shop, &day_log(&shop, day));
                 }

@@ -263,10 +263,7 @@ fn demand_pricing_never_leaves_its_guardrails() {
             for (id, state) in states.iter_mut().enumerate() {
                 world.shopper_day(&ctx, id as u32, state, &mut out);
             }
-            let log = DayLog {
-                day,
-                events: out.events,
-            };
+            let log = DayLog::new(day, out.events);
             strategies.learn(&today, &log);
         }
         let quotes = quotes.lock().unwrap();
@@ -388,13 +385,7 @@ fn no_strategy_panics_on_an_empty_history_or_category() {
                 s.recommender
                     .cross_sell(&today, &view, &[0], &mut rng, &mut extra);
             }
-            s.learn(
-                &today,
-                &DayLog {
-                    day,
-                    events: Vec::new(),
-                },
-            );
+            s.learn(&today, &DayLog::new(day, Vec::new()));
             s.pricing.insights(&today);
             s.retention.insights(&today);
             s.email.insights(&today);

@@ -39,9 +39,8 @@ struct ArmRun {
     daily: Vec<Counts>,
     /// Per-shopper moments after the last day (kept for the experiment's arms only).
     moments: ShopperMoments,
-    /// Output buffers of the day's chunks and the day's log, reused every day.
+    /// Output buffers of the day's chunks, reused every day.
     outputs: Vec<DayOutput>,
-    log: DayLog,
 }
 
 impl ArmRun {
@@ -62,10 +61,6 @@ impl ArmRun {
             daily: Vec::new(),
             moments: ShopperMoments::default(),
             outputs: Vec::new(),
-            log: DayLog {
-                day: 0,
-                events: Vec::new(),
-            },
         }
     }
 
@@ -368,14 +363,17 @@ fn step_arm(world: &World, scenario: &Scenario, arm: &mut ArmRun, day: u32, mome
             });
     }
     let mut counts = Counts::default();
-    let log = &mut arm.log;
-    log.day = day;
-    log.events.clear();
-    for out in &arm.outputs {
-        counts.merge(&out.counts);
-        log.events.extend_from_slice(&out.events);
+    arm.outputs.iter().for_each(|out| counts.merge(&out.counts));
+    // The chunks' events become the night's log as they are, and their buffers come back.
+    let parts = arm
+        .outputs
+        .iter_mut()
+        .map(|o| std::mem::take(&mut o.events));
+    let log = DayLog::from_parts(day, parts.collect());
+    arm.strategies.learn(&shop, &log);
+    for (out, events) in arm.outputs.iter_mut().zip(log.into_parts()) {
+        out.events = events;
     }
-    arm.strategies.learn(&shop, &arm.log);
     arm.total.merge(&counts);
     arm.daily.push(counts);
 }

@@ -108,10 +108,38 @@ pub struct Event {
 }
 
 /// The events of one arm on one day, in a fixed order (by shopper, then time).
+///
+/// The log is kept in parts, each the events of a run of whole shoppers, as the engine's
+/// parallel chunks recorded them: the nightly batch reads them where they were written
+/// instead of copying every event into one vector first.
 #[derive(Debug, Clone, Default)]
 pub struct DayLog {
     /// Day.
     pub day: u32,
-    /// Events.
-    pub events: Vec<Event>,
+    parts: Vec<Vec<Event>>,
+}
+
+impl DayLog {
+    /// A log of one part.
+    pub fn new(day: u32, events: Vec<Event>) -> Self {
+        DayLog {
+            day,
+            parts: vec![events],
+        }
+    }
+
+    /// A log from parts in order; each part holds whole shoppers.
+    pub fn from_parts(day: u32, parts: Vec<Vec<Event>>) -> Self {
+        DayLog { day, parts }
+    }
+
+    /// The parts back, to reuse their buffers.
+    pub fn into_parts(self) -> Vec<Vec<Event>> {
+        self.parts
+    }
+
+    /// Every event, in order.
+    pub fn events(&self) -> impl Iterator<Item = &Event> + Clone {
+        self.parts.iter().flatten()
+    }
 }

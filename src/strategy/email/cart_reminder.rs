@@ -114,7 +114,7 @@ impl EmailTiming for CartReminder {
 
     fn learn(&mut self, _: &Shop, log: &DayLog) {
         self.cap.learn(log);
-        for e in &log.events {
+        for e in log.events() {
             match e.kind {
                 EventKind::Abandon => {
                     if let Some(h) = self.abandon_hour.get_mut(e.shopper as usize) {

@@ -177,11 +177,7 @@ impl FrequencyCap {
         if self.cap == 0 {
             return;
         }
-        for e in log
-            .events
-            .iter()
-            .filter(|e| e.kind == EventKind::MessageSent)
-        {
+        for e in log.events().filter(|e| e.kind == EventKind::MessageSent) {
             let start = e.shopper as usize * self.cap;
             if let Some(days) = self.recent.get_mut(start..start + self.cap) {
                 days.rotate_right(1);

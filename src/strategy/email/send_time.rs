@@ -241,7 +241,7 @@ impl EmailTiming for SendTime {
         // A click starts a visit at once, so the visit right after a click is the message's,
         // at the hour the shop chose: it says nothing about the shopper's own hour.
         let mut clicked: Option<(ShopperId, u8)> = None;
-        for e in &log.events {
+        for e in log.events() {
             let h = (e.hour as usize) % HOURS;
             let clock = self.clocks.get_mut(e.shopper as usize);
             match e.kind {

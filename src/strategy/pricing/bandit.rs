@@ -188,7 +188,7 @@ impl Pricing for BanditPrice {
             *v *= self.decay;
         }
         let steps = self.grid.len();
-        for e in &log.events {
+        for e in log.events() {
             if e.product == NO_PRODUCT {
                 continue;
             }

@@ -84,7 +84,7 @@ impl Pricing for DemandPrice {
         for v in self.views.iter_mut().chain(self.carts.iter_mut()) {
             *v *= self.decay;
         }
-        for e in &log.events {
+        for e in log.events() {
             if e.product == NO_PRODUCT {
                 continue;
             }

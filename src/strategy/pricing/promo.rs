@@ -80,7 +80,7 @@ impl Pricing for Promo {
     fn learn(&mut self, shop: &Shop, log: &DayLog) {
         // Lines of one order share the shopper, the day and the hour.
         let mut last = None;
-        for e in log.events.iter().filter(|e| e.kind == EventKind::Purchase) {
+        for e in log.events().filter(|e| e.kind == EventKind::Purchase) {
             let list = shop.catalog.product(e.product).list_price;
             let paid = f64::from(e.value);
             if paid < list * 0.999 {

@@ -418,11 +418,11 @@ impl Recommender for Bandit {
         }
         // Replay the day: each visit's context is what the shopper's profile was when it
         // started (last night's memory and the clicks earlier today).
-        let events = &log.events;
         let mut today: Vec<ProductId> = Vec::new();
         let mut shopper = None;
         let mut profile: Option<Profile> = None;
-        for (i, e) in events.iter().enumerate() {
+        let mut events = log.events().peekable();
+        while let Some(e) = events.next() {
             if shopper != Some(e.shopper) {
                 shopper = Some(e.shopper);
                 today.clear();
@@ -432,7 +432,7 @@ impl Recommender for Bandit {
                     profile = Profile::with(&self.attrs, &self.memory, e.shopper, &today);
                 }
                 EventKind::Impression if (e.position as usize) < POSITIONS => {
-                    let clicked = events.get(i + 1).is_some_and(|n| {
+                    let clicked = events.peek().is_some_and(|n| {
                         n.kind == EventKind::Click
                             && n.shopper == e.shopper
                             && n.product == e.product
@@ -455,7 +455,7 @@ impl Recommender for Bandit {
                 _ => {}
             }
         }
-        self.memory.learn(events);
+        self.memory.learn(log);
         let rate = |p: &[f32; 2]| (p[0] + 0.1) / (p[1] + 5.0);
         let top = rate(&self.positions[0]);
         for (l, p) in self.looked_at.iter_mut().zip(&self.positions) {

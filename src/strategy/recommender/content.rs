@@ -426,7 +426,7 @@ impl Recommender for Content {
 
     fn learn(&mut self, shop: &Shop, log: &DayLog) {
         self.popularity.learn(shop, log);
-        self.memory.learn(&log.events);
+        self.memory.learn(log);
         self.arrivals
             .update(shop.catalog, shop.day + 1, self.new_days);
     }

@@ -224,7 +224,7 @@ impl Recommender for Hybrid {
 
     fn learn(&mut self, shop: &Shop, log: &DayLog) {
         self.popularity.learn(shop, log);
-        self.items.learn(&log.events, &mut self.memory);
+        self.items.learn(log, &mut self.memory);
         self.factors
             .train(&self.memory, &self.popularity, self.categories);
         self.arrivals

@@ -17,7 +17,7 @@ use super::{take_ranked, Recommender};
 use crate::rng::SimRng;
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
 use crate::strategy::Shop;
-use crate::world::{DayLog, Event, EventKind, ProductId, ShopperId, ShopperView};
+use crate::world::{DayLog, EventKind, ProductId, ShopperId, ShopperView};
 
 /// Most co-occurring partners kept per product (the weakest make room for new ones).
 const ROW_CAP: usize = 256;
@@ -144,7 +144,7 @@ impl Cooccurrence {
 /// receives its additions in log order, exactly as one pass would give them, so the result
 /// does not depend on the number of tasks. The replay relies on the log being grouped by
 /// shopper: a shopper's memory copy is taken once, before their first event of the day.
-fn count(cooc: &mut Cooccurrence, together: &mut Cooccurrence, events: &[Event], memory: &Memory) {
+fn count(cooc: &mut Cooccurrence, together: &mut Cooccurrence, log: &DayLog, memory: &Memory) {
     // A power of two, so that finding a row's task is a mask and a shift.
     let tasks = rayon::current_num_threads().next_power_of_two();
     let shift = tasks.trailing_zeros();
@@ -162,7 +162,7 @@ fn count(cooc: &mut Cooccurrence, together: &mut Cooccurrence, events: &[Event],
                 (owner(p) == task).then_some(((p / GROUP) >> shift) * GROUP + p % GROUP)
             };
             let mut recent: Option<(ShopperId, Recent)> = None;
-            for e in events {
+            for e in log.events() {
                 let Some(w) = interest(e) else { continue };
                 let (_, recent) = match &mut recent {
                     Some(r) if r.0 == e.shopper => r,
@@ -285,13 +285,13 @@ impl ItemModel {
     /// co-purchases), adds it to the memory, and recomputes the neighbour lists. The weights
     /// are decayed once the lists are computed, so each night adds to weights already
     /// decayed by a day.
-    pub fn learn(&mut self, events: &[Event], memory: &mut Memory) {
-        count(&mut self.cooc, &mut self.together, events, memory);
+    pub fn learn(&mut self, log: &DayLog, memory: &mut Memory) {
+        count(&mut self.cooc, &mut self.together, log, memory);
         let (n, shrink, alpha, decay) = (self.n_neighbours, self.shrink, self.alpha, self.decay);
         // The memory is no longer read tonight: update it beside the neighbour lists rather
         // than before them on one thread.
         rayon::join(
-            || memory.learn(events),
+            || memory.learn(log),
             || {
                 self.cooc
                     .neighbours_then_decay(&mut self.neighbours, n, shrink, alpha, decay);
@@ -421,7 +421,7 @@ impl Recommender for ItemCf {
         // Independent models: learn them side by side.
         rayon::join(
             || self.popularity.learn(shop, log),
-            || self.model.learn(&log.events, &mut self.memory),
+            || self.model.learn(log, &mut self.memory),
         );
     }
 

@@ -8,7 +8,7 @@
 //! (plus a 4-byte index entry per shopper of the population), so memory grows with the
 //! shoppers the arm sees, never with the number of events.
 
-use crate::world::{Event, EventKind, ProductId, ShopperId, NO_PRODUCT};
+use crate::world::{DayLog, Event, EventKind, ProductId, ShopperId, NO_PRODUCT};
 
 /// Products remembered per shopper.
 pub(super) const SLOTS: usize = 16;
@@ -128,8 +128,8 @@ impl Memory {
     }
 
     /// Adds every interest event of a log, in the log's order.
-    pub fn learn(&mut self, events: &[Event]) {
-        for e in events {
+    pub fn learn(&mut self, log: &DayLog) {
+        for e in log.events() {
             if let Some(w) = interest(e) {
                 self.touch(e.shopper, e.product, w);
             }

@@ -420,7 +420,7 @@ impl Recommender for Mf {
         // Independent until training, which reads both: update them side by side.
         rayon::join(
             || self.popularity.learn(shop, log),
-            || self.memory.learn(&log.events),
+            || self.memory.learn(log),
         );
         self.factors
             .train(&self.memory, &self.popularity, self.categories);

@@ -234,7 +234,7 @@ impl Recommender for Popularity {
         for s in &mut self.score {
             *s *= self.decay;
         }
-        for e in &log.events {
+        for e in log.events() {
             let w = match e.kind {
                 EventKind::Click => 1.0,
                 EventKind::AddToCart => 3.0,

@@ -251,7 +251,7 @@ impl Recommender for UserCf {
     fn learn(&mut self, shop: &Shop, log: &DayLog) {
         self.popularity.learn(shop, log);
         let mut active: Vec<ShopperId> = Vec::new();
-        for e in &log.events {
+        for e in log.events() {
             if let Some(w) = interest(e) {
                 self.memory.touch(e.shopper, e.product, w);
                 // The product is now the newest remembered: its weight is the last one.

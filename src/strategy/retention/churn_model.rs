@@ -188,7 +188,7 @@ impl ChurnModel {
 
     fn observe(&mut self, log: &DayLog) {
         let mut order = None;
-        for e in &log.events {
+        for e in log.events() {
             let Some(s) = self.seen.get_mut(e.shopper as usize) else {
                 continue;
             };

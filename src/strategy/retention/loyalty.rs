@@ -86,7 +86,7 @@ impl Retention for LoyaltyProgramme {
     fn learn(&mut self, _: &Shop, log: &DayLog) {
         // The lines of one order are consecutive and share the shopper, the day and the hour.
         let mut order: Option<((ShopperId, u32, u8), f64)> = None;
-        for e in log.events.iter().filter(|e| e.kind == EventKind::Purchase) {
+        for e in log.events().filter(|e| e.kind == EventKind::Purchase) {
             let key = (e.shopper, e.day, e.hour);
             let line = f64::from(e.value) * f64::from(e.quantity);
             match &mut order {

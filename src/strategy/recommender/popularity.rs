@@ -193,13 +193,18 @@ impl Popularity {
         let mut ids: Vec<ProductId> = candidates
             .filter(|&p| self.score[p as usize] > 0.0)
             .collect();
-        // Ties broken by id keep the ranking deterministic.
-        ids.sort_by(|&a, &b| {
-            self.score[b as usize]
-                .total_cmp(&self.score[a as usize])
-                .then(a.cmp(&b))
-        });
-        ids.truncate(keep);
+        // Ties broken by id: a total order, so the ranking is deterministic and selecting the
+        // best before sorting them gives the same list as sorting everything.
+        let by_rank = |a: &ProductId, b: &ProductId| {
+            self.score[*b as usize]
+                .total_cmp(&self.score[*a as usize])
+                .then(a.cmp(b))
+        };
+        if ids.len() > keep {
+            ids.select_nth_unstable_by(keep, by_rank);
+            ids.truncate(keep);
+        }
+        ids.sort_unstable_by(by_rank);
         ids
     }
 }
@@ -253,20 +258,8 @@ impl Recommender for Popularity {
         for (prior, s) in self.prior.iter_mut().zip(&self.score) {
             *prior = ((1.0 + s).ln() * scale) as f32;
         }
-        for (c, top) in self.top_by_category.iter_mut().enumerate() {
-            let products = &shop.catalog.categories()[c].products;
-            let mut ids: Vec<ProductId> = products
-                .iter()
-                .copied()
-                .filter(|&p| self.score[p as usize] > 0.0)
-                .collect();
-            ids.sort_by(|&a, &b| {
-                self.score[b as usize]
-                    .total_cmp(&self.score[a as usize])
-                    .then(a.cmp(&b))
-            });
-            ids.truncate(CATEGORY_TOP);
-            *top = ids;
+        for (c, category) in shop.catalog.categories().iter().enumerate() {
+            self.top_by_category[c] = self.ranked(category.products.iter().copied(), CATEGORY_TOP);
         }
     }
 

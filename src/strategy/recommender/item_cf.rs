@@ -10,7 +10,7 @@
 
 use rayon::prelude::*;
 
-use super::memory::{interest, Memory, Recent};
+use super::memory::{interest, Memory, ShopperMemory};
 use super::popularity::{Popularity, Scope};
 use super::scratch::{rank_key, unrank_key, with_scores};
 use super::{take_ranked, Recommender};
@@ -161,12 +161,12 @@ fn count(cooc: &mut Cooccurrence, together: &mut Cooccurrence, log: &DayLog, mem
                 let p = p as usize;
                 (owner(p) == task).then_some(((p / GROUP) >> shift) * GROUP + p % GROUP)
             };
-            let mut recent: Option<(ShopperId, Recent)> = None;
+            let mut recent: Option<(ShopperId, ShopperMemory)> = None;
             for e in log.events() {
                 let Some(w) = interest(e) else { continue };
                 let (_, recent) = match &mut recent {
                     Some(r) if r.0 == e.shopper => r,
-                    r => r.insert((e.shopper, Recent::of(memory, e.shopper))),
+                    r => r.insert((e.shopper, ShopperMemory::of(memory, e.shopper))),
                 };
                 let p = e.product;
                 let p_row = mine(p);

@@ -139,17 +139,17 @@ impl Memory {
 
 /// One shopper's memory outside a [`Memory`], for replaying a day's events against a copy.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Recent {
+pub(super) struct ShopperMemory {
     items: [ProductId; SLOTS],
     weights: [f32; SLOTS],
     len: u8,
 }
 
-impl Recent {
+impl ShopperMemory {
     /// A copy of what `memory` remembers of `shopper`.
     pub fn of(memory: &Memory, shopper: ShopperId) -> Self {
         let (items, weights) = memory.of(shopper);
-        let mut recent = Recent {
+        let mut recent = ShopperMemory {
             items: [NO_PRODUCT; SLOTS],
             weights: [0.0; SLOTS],
             len: items.len() as u8,

@@ -79,3 +79,19 @@ impl World {
         base * mood * hold
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The cheap nightly test may skip the exact hazard only where it could not lapse:
+        /// the ceiling covers the mood factor at every satisfaction the model reaches.
+        #[test]
+        fn mood_ceiling_bounds_every_mood(weight in 0.0f64..=20.0, satisfaction in 0.0f32..=1.0) {
+            let mood = (-weight * (f64::from(satisfaction) - NEUTRAL_SATISFACTION)).exp();
+            prop_assert!(mood <= mood_ceiling(weight));
+        }
+    }
+}

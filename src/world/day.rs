@@ -189,3 +189,24 @@ pub(in crate::world) fn poisson(rng: &mut SimRng, lambda: f64) -> u32 {
     }
     k
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The shortcut of the visit draw (no visit when u ≤ 1 − rate − 1e-12) never
+        /// contradicts the exact test u ≤ e^−rate.
+        #[test]
+        fn the_linear_bound_never_contradicts_the_exponential(
+            rate in prop_oneof![0.0f64..1e-6, 0.0f64..=POISSON_INVERSION_MAX],
+            back in 0.0f64..1.0,
+        ) {
+            let u = (1.0 - rate - 1e-12 - back * 1e-9).max(0.0);
+            if u <= 1.0 - rate - 1e-12 {
+                prop_assert!(u <= (-rate).exp());
+            }
+        }
+    }
+}

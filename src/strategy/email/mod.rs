@@ -8,6 +8,8 @@ pub use cart_reminder::CartReminder;
 pub use fixed_hour::FixedHour;
 pub use send_time::SendTime;
 
+use rayon::prelude::*;
+
 use super::registry::{Entry, Param, StrategySpec};
 use super::Shop;
 use crate::rng::SimRng;
@@ -172,20 +174,34 @@ impl FrequencyCap {
         self.cap - in_window
     }
 
-    /// Records the day's messages.
+    /// Records the day's messages. A newsletter night brings one message per subscribed
+    /// shopper, so the shoppers are split into contiguous ranges, one per thread; each task
+    /// scans the log and updates its own range. A shopper's days are updated by one task in
+    /// log order, so the result does not depend on the number of threads.
     pub fn learn(&mut self, log: &DayLog) {
-        if self.cap == 0 {
+        if self.cap == 0 || self.recent.is_empty() {
             return;
         }
-        for e in log.events().filter(|e| e.kind == EventKind::MessageSent) {
-            let start = e.shopper as usize * self.cap;
-            if let Some(days) = self.recent.get_mut(start..start + self.cap) {
-                // Newest first: shift the others one place (a general rotate was the slow part
-                // of a newsletter night) and drop the oldest.
-                days.copy_within(..self.cap - 1, 1);
-                days[0] = e.day + 1;
-            }
-        }
+        let cap = self.cap;
+        let shoppers = self.recent.len() / cap;
+        let per_task = shoppers.div_ceil(rayon::current_num_threads()).max(1);
+        self.recent
+            .par_chunks_mut(per_task * cap)
+            .enumerate()
+            .for_each(|(task, recent)| {
+                let first = task * per_task;
+                let messages = log.events().filter(|e| e.kind == EventKind::MessageSent);
+                for e in messages {
+                    let Some(s) = (e.shopper as usize).checked_sub(first) else {
+                        continue;
+                    };
+                    if let Some(days) = recent.get_mut(s * cap..(s + 1) * cap) {
+                        // Newest first: shift the others one place and drop the oldest.
+                        days.copy_within(..cap - 1, 1);
+                        days[0] = e.day + 1;
+                    }
+                }
+            });
     }
 
     /// Keeps, of the messages in `out` from index `from` on, the most urgent ones that fit

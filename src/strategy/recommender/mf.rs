@@ -404,16 +404,8 @@ impl Recommender for Mf {
         self.popularity.fill(shop, shopper, rng, k, slate);
     }
 
-    fn cross_sell(
-        &self,
-        shop: &Shop,
-        _: &ShopperView,
-        cart: &[ProductId],
-        _: &mut SimRng,
-        out: &mut Vec<ProductId>,
-    ) {
-        self.popularity
-            .complements(shop, cart, shop.cross_sell_size, out);
+    fn best_sellers(&self) -> Option<&Popularity> {
+        Some(&self.popularity)
     }
 
     fn learn(&mut self, shop: &Shop, log: &DayLog) {

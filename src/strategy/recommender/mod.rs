@@ -122,16 +122,26 @@ pub trait Recommender: Send + Sync {
         slate: &mut Vec<ProductId>,
     );
 
+    /// The best sellers this recommender falls back on, if it keeps any. The default
+    /// cross-sell offers their complements.
+    fn best_sellers(&self) -> Option<&Popularity> {
+        None
+    }
+
     /// Fills `out` (empty on entry) with up to `shop.cross_sell_size` products to offer beside
-    /// the `cart`. No cross-sell by default.
+    /// the `cart`. By default, the best sellers of the cart's complementary categories (none
+    /// without best sellers).
     fn cross_sell(
         &self,
-        _shop: &Shop,
+        shop: &Shop,
         _shopper: &ShopperView,
-        _cart: &[ProductId],
+        cart: &[ProductId],
         _rng: &mut SimRng,
-        _out: &mut Vec<ProductId>,
+        out: &mut Vec<ProductId>,
     ) {
+        if let Some(best) = self.best_sellers() {
+            best.complements(shop, cart, shop.cross_sell_size, out);
+        }
     }
 
     /// Which events the nightly batch should carry for this strategy.

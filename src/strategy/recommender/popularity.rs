@@ -224,15 +224,8 @@ impl Recommender for Popularity {
         self.fill(shop, shopper, rng, shop.slate_size, slate);
     }
 
-    fn cross_sell(
-        &self,
-        shop: &Shop,
-        _: &ShopperView,
-        cart: &[ProductId],
-        _: &mut SimRng,
-        out: &mut Vec<ProductId>,
-    ) {
-        self.complements(shop, cart, shop.cross_sell_size, out);
+    fn best_sellers(&self) -> Option<&Popularity> {
+        Some(self)
     }
 
     fn learn(&mut self, shop: &Shop, log: &DayLog) {

@@ -355,12 +355,7 @@ fn step_arm(world: &World, scenario: &Scenario, arm: &mut ArmRun, day: u32, mome
             .collect()
     };
     if moments == Moments::Track {
-        arm.moments = chunk_moments
-            .iter()
-            .fold(ShopperMoments::default(), |mut acc, m| {
-                acc.merge(m);
-                acc
-            });
+        arm.moments = merged(&chunk_moments);
     }
     let mut counts = Counts::default();
     arm.outputs.iter().for_each(|out| counts.merge(&out.counts));
@@ -416,6 +411,11 @@ fn shopper_moments(states: &[ShopperState], covariate: &[f64]) -> ShopperMoments
             m
         })
         .collect();
+    merged(&parts)
+}
+
+/// The chunks' moments merged in chunk order (the order keeps float sums deterministic).
+fn merged(parts: &[ShopperMoments]) -> ShopperMoments {
     parts.iter().fold(ShopperMoments::default(), |mut acc, m| {
         acc.merge(m);
         acc

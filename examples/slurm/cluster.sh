@@ -294,18 +294,28 @@ kill_orphan_steps() {
     steps+=("${dir#/proc/}")
   done
   ((${#steps[@]})) || return 0
-  local victims
-  # The steps and all their descendants, from the parent pid of every process.
-  victims=$(ps -e -o pid=,ppid= | awk -v roots="${steps[*]}" '
-    BEGIN { n = split(roots, r, " "); for (i = 1; i <= n; i++) keep[r[i]] = 1 }
-    { parent[$1] = $2 }
-    END {
-      do { grew = 0; for (p in parent) if (!(p in keep) && (parent[p] in keep)) { keep[p] = 1; grew = 1 } } while (grew)
-      for (p in keep) print p
-    }')
+  # The steps and all their descendants, from every process's parent in /proc (no ps: a
+  # slim container may lack procps).
+  local -A parent=() doomed=()
+  local pid stat grew=1
+  for dir in /proc/[0-9]*; do
+    stat=$(cat "$dir/stat" 2>/dev/null) || continue
+    stat=${stat##*) }
+    stat=${stat#* }
+    parent[${dir#/proc/}]=${stat%% *}
+  done
+  for pid in "${steps[@]}"; do doomed[$pid]=1; done
+  while [[ -n $grew ]]; do
+    grew=
+    for pid in "${!parent[@]}"; do
+      if [[ -z ${doomed[$pid]:-} && -n ${doomed[${parent[$pid]}]:-} ]]; then
+        doomed[$pid]=1
+        grew=1
+      fi
+    done
+  done
   say "killing job steps left behind: ${steps[*]}"
-  # shellcheck disable=SC2086 # one pid per word
-  kill -KILL $victims 2>/dev/null || true
+  kill -KILL "${!doomed[@]}" 2>/dev/null || true
 }
 
 # Stops the cluster's Slurm daemons (and munged if asked) and whatever jobs they ran.

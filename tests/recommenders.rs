@@ -7,9 +7,9 @@ use shoplab::rng::{stream, Purpose};
 use shoplab::scenario::RawStrategy;
 use shoplab::strategy::recommender::REGISTRY;
 use shoplab::strategy::registry::{self, BuildContext, Family, StrategySpec};
-use shoplab::strategy::{Recommender, Shop};
+use shoplab::strategy::Recommender;
 use shoplab::world::{
-    CartLine, DayLog, Event, EventKind, History, ProductId, ShopperView, World, NO_PRODUCT,
+    CartLine, DayLog, Event, EventKind, History, ProductId, Shop, ShopperView, World, NO_PRODUCT,
 };
 use shoplab::{Engine, Scenario, Snapshot};
 
@@ -183,7 +183,7 @@ fn no_recommender_breaks_on_the_edges_of_a_shop() {
         name = "only"
     "#;
     let scenario = Scenario::parse(text, "edge shop", "edge").unwrap();
-    let world = World::new(&scenario);
+    let world = World::new(scenario.world_setup());
     let ctx = BuildContext {
         catalog: world.catalog(),
         population: scenario.shoppers,

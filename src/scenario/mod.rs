@@ -15,12 +15,10 @@ use std::path::Path;
 use serde::Deserialize;
 
 pub use experiment::{Allocation, ExperimentParams, Factor, Factorial};
-pub use params::{
-    ArmCosts, BusinessParams, CatalogParams, CostParams, Money, Seasonality, SegmentParams,
-    WorldParams,
-};
+pub use params::{ArmCosts, BusinessParams, CostParams, Money};
 
 use crate::strategy::registry::StrategySpec;
+use crate::world::{CatalogParams, SegmentParams, WorldParams, WorldSetup};
 use experiment::{check_experiment, RawExperiment};
 use rules::{
     check_arms, check_business, check_catalog, check_costs, check_segments, check_world, count,
@@ -275,6 +273,20 @@ impl Scenario {
     /// The salt of the assignment hash.
     pub fn salt(&self) -> &str {
         self.experiment.salt.as_deref().unwrap_or(&self.name)
+    }
+
+    /// What the scenario's world is built from.
+    pub fn world_setup(&self) -> WorldSetup<'_> {
+        WorldSetup {
+            seed: self.seed,
+            shoppers: self.shoppers,
+            days: self.days,
+            behaviour: &self.world,
+            catalog: &self.catalog,
+            segments: &self.segments,
+            per_email: self.costs.per_email,
+            per_sms: self.costs.per_sms,
+        }
     }
 }
 

@@ -2,39 +2,41 @@
 
 use rand::Rng;
 
+use super::catalog::ProductId;
 use super::catalog::Season;
+use super::counts::Counts;
 use super::events::{Event, EventKind, EventMask};
+use super::policy::{Due, Message, Policy, Shop};
 use super::shopper::{ShopperId, ShopperState};
 use super::visit::Visit;
 use super::World;
-use crate::metrics::Counts;
 use crate::rng::{Purpose, SimRng};
-use crate::strategy::email::{Due, Message};
-use crate::strategy::{Shop, Strategies};
-use crate::world::ProductId;
 
 /// Everything a shopper-day needs that is the same for every shopper of an arm that day.
-pub struct DayContext<'a> {
+///
+/// Generic over the policy so that the world calls the arm's decisions without a second
+/// indirection (`P` is `strategy::Strategies` in a run).
+pub struct DayContext<'a, P: Policy + ?Sized> {
     /// The world.
     pub world: &'a World,
     /// The shop as strategies see it today.
     pub shop: Shop<'a>,
-    /// The arm's strategies, read-only during the day.
-    pub strategies: &'a Strategies,
+    /// The arm's decisions, read-only during the day.
+    pub policy: &'a P,
     /// Events to record for the nightly batch.
     pub observes: EventMask,
     pub(in crate::world) season: Season,
 }
 
-impl<'a> DayContext<'a> {
-    /// The context of `shop.day` for an arm running `strategies`.
-    pub fn new(world: &'a World, shop: Shop<'a>, strategies: &'a Strategies) -> Self {
+impl<'a, P: Policy + ?Sized> DayContext<'a, P> {
+    /// The context of `shop.day` for an arm deciding by `policy`.
+    pub fn new(world: &'a World, shop: Shop<'a>, policy: &'a P) -> Self {
         DayContext {
             world,
             season: world.catalog.season(shop.day),
             shop,
-            strategies,
-            observes: strategies.observes(),
+            policy,
+            observes: policy.observes(),
         }
     }
 }
@@ -91,9 +93,9 @@ impl DayOutput {
 
 impl World {
     /// Simulates one day of shopper `id` in an arm, updating its state and `out`.
-    pub fn shopper_day(
+    pub fn shopper_day<P: Policy + ?Sized>(
         &self,
-        ctx: &DayContext,
+        ctx: &DayContext<P>,
         id: ShopperId,
         state: &mut ShopperState,
         out: &mut DayOutput,

@@ -5,11 +5,11 @@ use rand::Rng;
 
 use super::day::{DayContext, DayOutput};
 use super::events::{Campaign, Channel, EventKind, NO_PRODUCT};
+use super::policy::{Due, Policy};
 use super::shopper::{ShopperId, ShopperState};
 use super::visit::Visit;
 use super::{sigmoid, World};
 use crate::rng::{Purpose, SubjectKey};
-use crate::strategy::email::Due;
 
 /// SMS is read more readily than email (a fixed property of the channel, not a strategy's).
 const SMS_OPEN_FACTOR: f64 = 1.8;
@@ -19,9 +19,9 @@ const LAPSED_OPEN_FACTOR: f64 = 0.3;
 impl World {
     /// Sends today's messages to a subscribed shopper. Returns the number of visits started,
     /// so organic visits that day take the next visit indices.
-    pub(in crate::world) fn send_messages(
+    pub(in crate::world) fn send_messages<P: Policy + ?Sized>(
         &self,
-        ctx: &DayContext,
+        ctx: &DayContext<P>,
         id: ShopperId,
         key: SubjectKey,
         state: &mut ShopperState,
@@ -43,14 +43,13 @@ impl World {
             });
         }
         let view = self.view(id, state);
-        if let Some(offer) = ctx.strategies.retention.offer(&ctx.shop, &view, &mut srng) {
+        if let Some(offer) = ctx.policy.offer(&ctx.shop, &view, &mut srng) {
             due.push(Due {
                 campaign: Campaign::Offer,
                 offer: Some(offer),
             });
         }
-        ctx.strategies
-            .email
+        ctx.policy
             .schedule(&ctx.shop, &view, &due, &mut srng, &mut messages);
         messages.sort_by_key(|m| m.hour);
 

@@ -5,8 +5,8 @@ use rand_distr::{Beta, Distribution, Gamma, StandardNormal};
 use rayon::prelude::*;
 
 use super::catalog::{pick, Catalog, ProductId};
+use super::params::SegmentParams;
 use crate::rng::{stream, Purpose, SimRng};
-use crate::scenario::SegmentParams;
 
 /// Index of a shopper in the population.
 pub type ShopperId = u32;

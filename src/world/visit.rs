@@ -4,6 +4,7 @@ use rand::Rng;
 
 use super::day::{poisson, DayContext, DayOutput};
 use super::events::{EventKind, NO_PRODUCT};
+use super::policy::Policy;
 use super::shopper::{CartLine, ShopperId, ShopperState, Traits};
 use super::{sigmoid, ProductId, World};
 use crate::rng::{Purpose, SimRng, SubjectKey};
@@ -48,9 +49,9 @@ struct Visitor<'a> {
 
 impl World {
     /// Simulates one visit; `key` is the shopper's stream key.
-    pub(in crate::world) fn visit(
+    pub(in crate::world) fn visit<P: Policy + ?Sized>(
         &self,
-        ctx: &DayContext,
+        ctx: &DayContext<P>,
         id: ShopperId,
         key: SubjectKey,
         state: &mut ShopperState,
@@ -87,10 +88,7 @@ impl World {
         state.history.visits += 1;
         state.history.last_visit_day = Some(day);
         if state.history.offer.is_none() {
-            let code = ctx
-                .strategies
-                .pricing
-                .promo(&ctx.shop, &self.view(id, state));
+            let code = ctx.policy.promo(&ctx.shop, &self.view(id, state));
             if let Some(code) = code {
                 state.history.offer = Some((code, day + code.valid_days));
                 out.counts.offers_delivered += 1;
@@ -107,11 +105,7 @@ impl World {
                 .history
                 .offer
                 .map(|(offer, _)| 1.0 - offer.discount.clamp(0.0, 0.95)),
-            cashback: ctx
-                .strategies
-                .retention
-                .loyalty()
-                .map(|l| 1.0 - l.cashback()),
+            cashback: ctx.policy.loyalty().map(|l| 1.0 - l.cashback()),
         };
         let waiting_cart =
             state.history.cart_abandoned_day.is_some() && !state.history.cart.is_empty();
@@ -121,12 +115,8 @@ impl World {
 
         let mut slate = std::mem::take(&mut out.slate);
         slate.clear();
-        ctx.strategies.recommender.recommend(
-            &ctx.shop,
-            &self.view(id, state),
-            &mut srng,
-            &mut slate,
-        );
+        ctx.policy
+            .slate(&ctx.shop, &self.view(id, state), &mut srng, &mut slate);
         slate.truncate(ctx.shop.slate_size);
         let mut examine = p.examination_top;
         for (rank, &product) in slate.iter().enumerate() {
@@ -188,9 +178,9 @@ impl World {
     }
 
     /// An examined product: maybe a click, maybe an add to cart. Returns whether it was added.
-    fn consider(
+    fn consider<P: Policy + ?Sized>(
         &self,
-        ctx: &DayContext,
+        ctx: &DayContext<P>,
         who: &Visitor,
         state: &mut ShopperState,
         product: ProductId,
@@ -209,8 +199,7 @@ impl World {
         let day = ctx.shop.day;
         let info = self.catalog.product(product);
         let price = ctx
-            .strategies
-            .pricing
+            .policy
             .price(&ctx.shop, &self.view(id, state), info)
             .max(0.01);
         // The price as the shopper weighs it: less a code they hold, less what a loyalty
@@ -278,9 +267,9 @@ impl World {
     }
 
     /// The cart page: complementary products from the recommender, examined like a slate.
-    fn cross_sell(
+    fn cross_sell<P: Policy + ?Sized>(
         &self,
-        ctx: &DayContext,
+        ctx: &DayContext<P>,
         who: &Visitor,
         state: &mut ShopperState,
         funnel: &mut Funnel,
@@ -296,7 +285,7 @@ impl World {
         cart_ids.clear();
         cart_ids.extend(state.history.cart.iter().map(|l| l.product));
         extra.clear();
-        ctx.strategies.recommender.cross_sell(
+        ctx.policy.cross_sell(
             &ctx.shop,
             &self.view(id, state),
             &cart_ids,
@@ -326,9 +315,9 @@ impl World {
     }
 
     /// Checkout: buy the cart, or abandon it (more likely as its total passes the budget).
-    fn checkout(
+    fn checkout<P: Policy + ?Sized>(
         &self,
-        ctx: &DayContext,
+        ctx: &DayContext<P>,
         who: &Visitor,
         state: &mut ShopperState,
         waiting_cart: bool,
@@ -347,7 +336,7 @@ impl World {
         if code > 0.0 {
             total *= 1.0 - code;
         }
-        let loyalty = ctx.strategies.retention.loyalty();
+        let loyalty = ctx.policy.loyalty();
         let reward = loyalty
             .filter(|l| l.reward_points > 0.0 && h.points >= l.reward_points)
             .map_or(0.0, |l| l.reward_value().min(total));

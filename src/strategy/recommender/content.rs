@@ -13,8 +13,9 @@ use super::scratch::{with_scores, Scores};
 use super::{take_ranked, Recommender};
 use crate::rng::SimRng;
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
-use crate::strategy::Shop;
-use crate::world::{Catalog, CategoryId, DayLog, ProductId, ProductInfo, ShopperId, ShopperView};
+use crate::world::{
+    Catalog, CategoryId, DayLog, ProductId, ProductInfo, Shop, ShopperId, ShopperView,
+};
 
 /// Price bands: log price against the category's reference price, cut at these points.
 const BAND_CUTS: [f64; 4] = [-0.45, -0.15, 0.15, 0.45];

@@ -21,8 +21,7 @@ use super::scratch::with_scores;
 use super::{content, mf, take_ranked, Recommender};
 use crate::rng::SimRng;
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
-use crate::strategy::Shop;
-use crate::world::{CategoryId, DayLog, ProductId, ShopperView};
+use crate::world::{CategoryId, DayLog, ProductId, Shop, ShopperView};
 
 /// Slate position given to a new arrival: high enough to be seen.
 const NEW_POSITION: usize = 2;

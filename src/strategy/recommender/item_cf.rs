@@ -16,8 +16,7 @@ use super::scratch::{rank_key, unrank_key, with_scores};
 use super::{take_ranked, Recommender};
 use crate::rng::SimRng;
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
-use crate::strategy::Shop;
-use crate::world::{DayLog, EventKind, ProductId, ShopperId, ShopperView};
+use crate::world::{DayLog, EventKind, ProductId, Shop, ShopperId, ShopperView};
 
 /// Most co-occurring partners kept per product (the weakest make room for new ones).
 const ROW_CAP: usize = 256;

@@ -22,8 +22,7 @@ use super::scratch::with_scores;
 use super::{take_ranked, Recommender};
 use crate::rng::{stream, Purpose, SimRng};
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
-use crate::strategy::Shop;
-use crate::world::{CategoryId, DayLog, ProductId, ShopperView, RECENT_ITEMS};
+use crate::world::{CategoryId, DayLog, ProductId, Shop, ShopperView, RECENT_ITEMS};
 
 /// Largest number of factors (sizes the stack buffers of a visit's fold-in).
 pub(super) const MAX_FACTORS: usize = MAX_DIM;

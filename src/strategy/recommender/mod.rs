@@ -23,7 +23,7 @@
 //! real shop sees.
 //!
 //! ```
-//! use shoplab::strategy::Shop;
+//! use shoplab::world::Shop;
 //! use shoplab::world::ShopperView;
 //!
 //! fn seen(shop: &Shop, view: &ShopperView) -> (u32, f64) {
@@ -42,7 +42,7 @@
 //! ```
 //!
 //! ```compile_fail
-//! use shoplab::strategy::Shop;
+//! use shoplab::world::Shop;
 //!
 //! fn peek(shop: &Shop) -> f64 {
 //!     shop.catalog.quality(0)
@@ -50,7 +50,7 @@
 //! ```
 //!
 //! ```compile_fail
-//! use shoplab::strategy::Shop;
+//! use shoplab::world::Shop;
 //!
 //! fn peek(shop: &Shop) -> f32 {
 //!     shop.catalog.latent(0)[0]
@@ -87,14 +87,14 @@ pub use random::RandomRecommender;
 pub use user_cf::UserCf;
 
 use super::registry::{Entry, StrategyInfo, StrategySpec};
-use super::Shop;
 use crate::rng::SimRng;
-use crate::world::{DayLog, EventMask, ProductId, ShopperView};
+use crate::world::{DayLog, EventMask, ProductId, Shop, ShopperView};
 
 /// Chooses products to show.
 ///
 /// ```
-/// use shoplab::strategy::{Recommender, Shop};
+/// use shoplab::strategy::Recommender;
+/// use shoplab::world::Shop;
 /// use shoplab::world::{ProductId, ShopperView};
 /// use shoplab::rng::SimRng;
 ///

@@ -16,8 +16,7 @@ use super::scratch::with_scores;
 use super::{take_ranked, Recommender};
 use crate::rng::SimRng;
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
-use crate::strategy::Shop;
-use crate::world::{DayLog, ProductId, ShopperId, ShopperView};
+use crate::world::{DayLog, ProductId, Shop, ShopperId, ShopperView};
 
 /// Shoppers remembered per product.
 const TOUCHED_BY: usize = 32;

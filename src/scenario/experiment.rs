@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::rules::{count, in_range, problem};
-use super::{ArmSpec, Problem, RawStrategy};
-use crate::strategy::registry::{self, Family, StrategySpec};
+use super::{check_strategy, ArmSpec, Problem, RawStrategy};
+use crate::strategy::registry::{Family, StrategySpec};
 
 /// How traffic is split between arms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -178,7 +178,7 @@ fn check_factors(
             .iter()
             .enumerate()
             .filter_map(|(j, level)| {
-                registry::check(family, Some(level), &format!("{key}.levels[{j}]"))
+                check_strategy(family, Some(level), &format!("{key}.levels[{j}]"))
                     .map_err(|mut e| p.append(&mut e))
                     .ok()
             })

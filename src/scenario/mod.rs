@@ -8,6 +8,7 @@
 mod experiment;
 mod params;
 mod rules;
+mod strategies;
 
 use std::fmt;
 use std::path::Path;
@@ -16,6 +17,7 @@ use serde::Deserialize;
 
 pub use experiment::{Allocation, ExperimentParams, Factor, Factorial};
 pub use params::{ArmCosts, BusinessParams, CostParams, Money};
+pub use strategies::{check_strategy, RawStrategy};
 
 use crate::strategy::registry::StrategySpec;
 use crate::world::{CatalogParams, SegmentParams, WorldParams, WorldSetup};
@@ -94,16 +96,6 @@ pub enum ScenarioError {
         /// Every problem found.
         problems: Vec<Problem>,
     },
-}
-
-/// A strategy as written in a file: a name, or a table with `kind` and parameters.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged)]
-pub enum RawStrategy {
-    /// `recommender = "popularity"`
-    Name(String),
-    /// `recommender = { kind = "popularity", half_life_days = 7 }`
-    Table(toml::Table),
 }
 
 /// One arm as written in a file.

@@ -11,6 +11,8 @@ use shoplab::scenario::{Scenario, BUILT_INS};
 use shoplab::strategy::registry::{self, Family};
 use shoplab::{Engine, Snapshot};
 
+use crate::calculator::CalcError;
+
 /// A terminal lab for e-commerce personalization experiments on synthetic shoppers.
 #[derive(Debug, Parser)]
 #[command(name = "shoplab", version, about, long_about = None)]
@@ -197,6 +199,13 @@ pub enum Failure {
     BadInput(String),
     /// Anything else: exit 1.
     Other(String),
+}
+
+impl From<CalcError> for Failure {
+    /// A calculation fails only on the numbers it was given.
+    fn from(e: CalcError) -> Self {
+        Failure::BadInput(e.to_string())
+    }
 }
 
 /// Runs `shoplab run`.

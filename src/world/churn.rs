@@ -1,7 +1,8 @@
 //! Churn: a daily lapse hazard that falls with satisfaction and rises with neglect and spam;
 //! lapsed shoppers come back rarely on their own.
 
-use super::day::{DayContext, DayOutput};
+use super::day::DayContext;
+use super::output::DayOutput;
 use super::policy::Policy;
 use super::shopper::{ShopperId, ShopperState};
 use super::World;

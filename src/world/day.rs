@@ -2,11 +2,10 @@
 
 use rand::Rng;
 
-use super::catalog::ProductId;
 use super::catalog::Season;
-use super::counts::Counts;
-use super::events::{Event, EventKind, EventMask};
-use super::policy::{Due, Message, Policy, Shop};
+use super::events::EventMask;
+use super::output::DayOutput;
+use super::policy::{Policy, Shop};
 use super::shopper::{ShopperId, ShopperState};
 use super::visit::Visit;
 use super::World;
@@ -41,56 +40,6 @@ impl<'a, P: Policy + ?Sized> DayContext<'a, P> {
     }
 }
 
-/// What a chunk of shopper-days produces: counts, observed events and reusable buffers.
-#[derive(Debug, Default)]
-pub struct DayOutput {
-    /// Counts of the day.
-    pub counts: Counts,
-    /// Observed events, in shopper order.
-    pub events: Vec<Event>,
-    pub(in crate::world) slate: Vec<ProductId>,
-    pub(in crate::world) extra: Vec<ProductId>,
-    pub(in crate::world) cart_ids: Vec<ProductId>,
-    pub(in crate::world) due: Vec<Due>,
-    pub(in crate::world) messages: Vec<Message>,
-}
-
-impl DayOutput {
-    /// Empties the output for another day, keeping its buffers.
-    pub fn clear(&mut self) {
-        self.counts = Counts::default();
-        self.events.clear();
-    }
-
-    /// Records an event if the arm's strategies observe its kind.
-    #[allow(clippy::too_many_arguments)]
-    pub(in crate::world) fn record(
-        &mut self,
-        observes: EventMask,
-        kind: EventKind,
-        shopper: ShopperId,
-        product: ProductId,
-        day: u32,
-        hour: u8,
-        position: u8,
-        quantity: u16,
-        value: f64,
-    ) {
-        if observes.has(kind) {
-            self.events.push(Event {
-                shopper,
-                product,
-                day,
-                hour,
-                kind,
-                position,
-                quantity,
-                value: value as f32,
-            });
-        }
-    }
-}
-
 impl World {
     /// Simulates one day of shopper `id` in an arm, updating its state and `out`.
     pub fn shopper_day<P: Policy + ?Sized>(
@@ -106,6 +55,7 @@ impl World {
             // Not a customer yet: nothing happens and nothing is observed.
             return;
         }
+        out.start(ctx.observes, id, day);
         let h = &mut state.history;
         if h.offer.is_some_and(|(_, until)| until < day) {
             h.offer = None;

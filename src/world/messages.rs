@@ -3,8 +3,9 @@
 
 use rand::Rng;
 
-use super::day::{DayContext, DayOutput};
-use super::events::{Campaign, Channel, EventKind, NO_PRODUCT};
+use super::day::DayContext;
+use super::events::{Campaign, Channel, EventKind};
+use super::output::DayOutput;
 use super::policy::{Due, Policy};
 use super::shopper::{ShopperId, ShopperState};
 use super::visit::Visit;
@@ -72,17 +73,7 @@ impl World {
             out.counts.message_cost += cost;
             h.messages += 1;
             h.margin -= cost;
-            out.record(
-                ctx.observes,
-                EventKind::MessageSent,
-                id,
-                NO_PRODUCT,
-                day,
-                hour,
-                m.campaign as u8,
-                m.channel as u16,
-                cost,
-            );
+            out.message(EventKind::MessageSent, hour, m, cost);
 
             let load = f64::from(state.hidden.message_load);
             state.hidden.message_load += 1.0;
@@ -105,17 +96,7 @@ impl World {
             if rng.random::<f64>() < p.unsubscribe_rate * (1.0 + p.churn_spam_weight * load) {
                 out.counts.unsubscribes += 1;
                 state.history.subscribed = false;
-                out.record(
-                    ctx.observes,
-                    EventKind::Unsubscribe,
-                    id,
-                    NO_PRODUCT,
-                    day,
-                    hour,
-                    m.campaign as u8,
-                    m.channel as u16,
-                    0.0,
-                );
+                out.message(EventKind::Unsubscribe, hour, m, 0.0);
                 break;
             }
             if !opened {
@@ -123,17 +104,7 @@ impl World {
             }
             out.counts.opens += 1;
             state.history.opens += 1;
-            out.record(
-                ctx.observes,
-                EventKind::MessageOpened,
-                id,
-                NO_PRODUCT,
-                day,
-                hour,
-                m.campaign as u8,
-                m.channel as u16,
-                0.0,
-            );
+            out.message(EventKind::MessageOpened, hour, m, 0.0);
             if let Some(offer) = m.offer {
                 state.history.offer = Some((offer, day + offer.valid_days));
                 out.counts.offers_delivered += 1;
@@ -143,17 +114,7 @@ impl World {
             }
             out.counts.message_clicks += 1;
             state.history.message_clicks += 1;
-            out.record(
-                ctx.observes,
-                EventKind::MessageClicked,
-                id,
-                NO_PRODUCT,
-                day,
-                hour,
-                m.campaign as u8,
-                m.channel as u16,
-                0.0,
-            );
+            out.message(EventKind::MessageClicked, hour, m, 0.0);
             if !state.hidden.active {
                 // A discount is worth more to a price-sensitive shopper: the same price term
                 // as in the click utility decides whether the offer wins them back.

@@ -12,6 +12,7 @@ mod counts;
 mod day;
 mod events;
 mod messages;
+mod output;
 mod params;
 mod policy;
 mod shopper;
@@ -19,8 +20,9 @@ mod visit;
 
 pub use catalog::{Catalog, CategoryId, CategoryInfo, ProductId, ProductInfo};
 pub use counts::Counts;
-pub use day::{DayContext, DayOutput};
+pub use day::DayContext;
 pub use events::{Campaign, Channel, DayLog, Event, EventKind, EventMask, NO_PRODUCT};
+pub use output::DayOutput;
 pub use params::{CatalogParams, Seasonality, SegmentParams, WorldParams, WorldSetup};
 pub use policy::{Due, Message, Policy, Shop};
 pub use shopper::{

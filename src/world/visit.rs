@@ -2,8 +2,8 @@
 
 use rand::Rng;
 
-use super::day::{poisson, DayContext, DayOutput};
-use super::events::{EventKind, NO_PRODUCT};
+use super::day::{poisson, DayContext};
+use super::output::{DayOutput, CROSS_SELL_POSITION};
 use super::policy::Policy;
 use super::shopper::{CartLine, ShopperId, ShopperState, Traits};
 use super::{sigmoid, ProductId, World};
@@ -74,17 +74,7 @@ impl World {
         let traits = self.population.traits(id);
         out.counts.visits += 1;
         out.counts.message_visits += u64::from(intent > 0.0);
-        out.record(
-            ctx.observes,
-            EventKind::Visit,
-            id,
-            NO_PRODUCT,
-            day,
-            hour,
-            0,
-            0,
-            0.0,
-        );
+        out.visit(hour);
         state.history.visits += 1;
         state.history.last_visit_day = Some(day);
         if state.history.offer.is_none() {
@@ -121,17 +111,7 @@ impl World {
         let mut examine = p.examination_top;
         for (rank, &product) in slate.iter().enumerate() {
             out.counts.impressions += 1;
-            out.record(
-                ctx.observes,
-                EventKind::Impression,
-                id,
-                product,
-                day,
-                hour,
-                rank as u8,
-                0,
-                0.0,
-            );
+            out.impression(hour, product, rank as u8);
             if funnel.rng.random::<f64>() < examine {
                 added |= self.consider(ctx, &who, state, product, &mut funnel, out);
             }
@@ -149,17 +129,7 @@ impl World {
                     continue;
                 }
                 out.counts.organic_views += 1;
-                out.record(
-                    ctx.observes,
-                    EventKind::OrganicView,
-                    id,
-                    product,
-                    day,
-                    hour,
-                    0,
-                    0,
-                    0.0,
-                );
+                out.organic_view(hour, product);
                 added |= self.consider(ctx, &who, state, product, &mut funnel, out);
             }
         }
@@ -196,7 +166,6 @@ impl World {
         } = *who;
         let p = &self.params;
         let Funnel { rng, experience } = funnel;
-        let day = ctx.shop.day;
         let info = self.catalog.product(product);
         let price = ctx
             .policy
@@ -227,17 +196,7 @@ impl World {
             return false;
         }
         out.counts.clicks += 1;
-        out.record(
-            ctx.observes,
-            EventKind::Click,
-            id,
-            product,
-            day,
-            hour,
-            0,
-            0,
-            price,
-        );
+        out.click(hour, product, price);
         state.history.remember(product);
         if rng.random::<f64>() >= sigmoid(p.cart_appeal_weight * appeal + intent + p.cart_intercept)
         {
@@ -252,17 +211,7 @@ impl World {
             quantity,
             price,
         });
-        out.record(
-            ctx.observes,
-            EventKind::AddToCart,
-            id,
-            product,
-            day,
-            hour,
-            0,
-            quantity,
-            price,
-        );
+        out.add_to_cart(hour, product, quantity, price);
         true
     }
 
@@ -295,17 +244,7 @@ impl World {
         extra.truncate(ctx.shop.cross_sell_size);
         for &product in &extra {
             out.counts.impressions += 1;
-            out.record(
-                ctx.observes,
-                EventKind::Impression,
-                id,
-                product,
-                ctx.shop.day,
-                hour,
-                u8::MAX,
-                0,
-                0.0,
-            );
+            out.impression(hour, product, CROSS_SELL_POSITION);
             if funnel.rng.random::<f64>() < self.params.cross_sell_examination {
                 self.consider(ctx, who, state, product, funnel, out);
             }
@@ -324,9 +263,7 @@ impl World {
         rng: &mut SimRng,
         out: &mut DayOutput,
     ) {
-        let Visitor {
-            id, traits, hour, ..
-        } = *who;
+        let Visitor { traits, hour, .. } = *who;
         let day = ctx.shop.day;
         let h = &mut state.history;
         let mut total: f64 = h.cart.iter().map(|l| l.price * f64::from(l.quantity)).sum();
@@ -348,17 +285,7 @@ impl World {
             out.counts.abandoned += 1;
             h.abandoned_carts += 1;
             h.cart_abandoned_day = Some(day);
-            out.record(
-                ctx.observes,
-                EventKind::Abandon,
-                id,
-                NO_PRODUCT,
-                day,
-                hour,
-                0,
-                h.cart.len() as u16,
-                total,
-            );
+            out.abandon(hour, h.cart.len() as u16, total);
             return;
         }
         // A reward is a discount now, but its cost was booked when its points were earned.
@@ -376,17 +303,7 @@ impl World {
             margin += (paid - info.unit_cost) * q;
             out.counts.discounts += (info.list_price - paid).max(0.0) * q;
             units += u64::from(line.quantity);
-            out.record(
-                ctx.observes,
-                EventKind::Purchase,
-                id,
-                line.product,
-                day,
-                hour,
-                0,
-                line.quantity,
-                paid,
-            );
+            out.purchase(hour, line.product, line.quantity, paid);
         }
         for i in 0..h.cart.len() {
             let product = h.cart[i].product;

@@ -26,6 +26,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Open the live dashboard on a scenario (default: the built-in `default`).
+    #[cfg_attr(
+        not(feature = "tui"),
+        command(
+            about = "Open the live dashboard (not in this build: built without the `tui` feature)"
+        )
+    )]
     Tui {
         /// A TOML file or the name of a built-in scenario.
         #[arg(default_value = "default")]
@@ -318,12 +324,25 @@ fn write_plots(report: &Report, dir: &Path) -> Result<Vec<(String, String)>, Fai
 
 /// Runs `shoplab tui`: the scenario is checked before the terminal is touched, so a bad one
 /// exits 2 with its message on a normal screen.
+#[cfg(feature = "tui")]
 pub fn tui(scenario: &str) -> Result<(), Failure> {
     let scenario = Scenario::load(scenario).map_err(|e| Failure::BadInput(e.to_string()))?;
     shoplab::tui::run(scenario).map_err(|e| match e {
         shoplab::tui::TuiError::NotATerminal => Failure::BadInput(e.to_string()),
         _ => Failure::Other(e.to_string()),
     })
+}
+
+/// `shoplab tui` in a build without the dashboard: the scenario is still checked, then the
+/// person learns why nothing opens and what to use instead.
+#[cfg(not(feature = "tui"))]
+pub fn tui(scenario: &str) -> Result<(), Failure> {
+    Scenario::load(scenario).map_err(|e| Failure::BadInput(e.to_string()))?;
+    Err(Failure::Other(
+        "this shoplab was built without the dashboard (cargo feature `tui`); rebuild with \
+         default features to open it, or use `shoplab run SCENARIO` for reports"
+            .into(),
+    ))
 }
 
 /// Runs `shoplab validate`.

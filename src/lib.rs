@@ -27,6 +27,7 @@
 //! (`--no-default-features`) the crate is the simulation core and its reports.
 
 pub mod experiment;
+pub mod format;
 pub mod metrics;
 pub mod report;
 pub mod rng;

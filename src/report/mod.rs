@@ -21,7 +21,7 @@ use crate::roi::{analyze as analyze_roi, ArmRoi};
 use crate::scenario::Scenario;
 use crate::world::Counts;
 pub(crate) use text::{
-    break_even_notes, comparison_rows, experiment_notes, money, percent, results_rows, roi_rows,
+    break_even_notes, comparison_rows, experiment_notes, results_rows, roi_rows,
 };
 
 /// Output formats of `shoplab run`.

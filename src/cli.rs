@@ -1,4 +1,4 @@
-//! The command line (DESIGN §5): argument types and mode dispatch.
+//! The command line (docs/ARCHITECTURE.md §7): argument types and mode dispatch.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};

@@ -1,4 +1,4 @@
-//! Mergeable metric accumulators and the derived metrics of DESIGN §4.
+//! Mergeable metric accumulators and the derived metrics of docs/ARCHITECTURE.md §5.
 //!
 //! The world tallies [`Counts`] as it simulates; [`ShopperMoments`] hold the per-shopper
 //! sums of squares and cross-products that the statistics need (clustered ratio metrics,
@@ -80,8 +80,8 @@ impl ShopperMoments {
     }
 }
 
-/// The headline metrics of an arm (DESIGN §4). Rates are fractions; money is in the
-/// scenario's currency.
+/// The headline metrics of an arm (docs/ARCHITECTURE.md §5). Rates are fractions; money is
+/// in the scenario's currency.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Metrics {
     /// Orders ÷ visits.

@@ -1,6 +1,7 @@
-//! The default world is calibrated to the figures the project was founded on (DESIGN §1):
-//! with popularity recommendations, list prices and a weekly newsletter at a fixed hour,
-//! conversion per visit 1.8–2.6%, AOV $60–90, cart abandonment 65–80%, open rate 15–25%.
+//! The default world is calibrated to the figures the project was founded on
+//! (docs/ARCHITECTURE.md §3): with popularity recommendations, list prices and a weekly
+//! newsletter at a fixed hour, conversion per visit 1.8–2.6%, AOV $60–90, cart abandonment
+//! 65–80%, open rate 15–25%.
 
 use shoplab::scenario::{check_strategy, RawStrategy};
 use shoplab::strategy::registry::Family;

@@ -1,8 +1,8 @@
 //! Strategies: one small trait per family, one file per strategy.
 //!
-//! Strategies see the shop as a real shop would (DESIGN §2): the catalog's observable
-//! attributes through [`Shop`], a shopper through [`ShopperView`], and their own arm's events
-//! in the nightly [`DayLog`]. None of these types can reach a hidden trait.
+//! Strategies see the shop as a real shop would (docs/ARCHITECTURE.md §4): the catalog's
+//! observable attributes through [`Shop`], a shopper through [`ShopperView`], and their own
+//! arm's events in the nightly [`DayLog`]. None of these types can reach a hidden trait.
 
 pub mod email;
 pub mod pricing;

@@ -1,4 +1,4 @@
-//! The world model of DESIGN §1: catalog, shoppers, visits, messages and churn.
+//! The world model (docs/ARCHITECTURE.md §3): catalog, shoppers, visits, messages, churn.
 //!
 //! Hidden traits (taste vectors, quality, price sensitivity, active hour, churn hazard…)
 //! are private to this module: their accessors are `pub(in crate::world)`, so strategies,

@@ -27,7 +27,8 @@ pub struct WorldSetup<'a> {
 }
 
 /// Shopper-behaviour constants of the world. The defaults are the calibrated default world
-/// (DESIGN §1): change them to state other assumptions, never to favour a strategy.
+/// (docs/ARCHITECTURE.md §3): change them to state other assumptions, never to favour a
+/// strategy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WorldParams {

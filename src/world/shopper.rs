@@ -29,7 +29,7 @@ pub struct Profile {
     pub segment: u16,
 }
 
-/// Hidden traits: never visible to strategies (DESIGN §2).
+/// Hidden traits: never visible to strategies (docs/ARCHITECTURE.md §4).
 #[derive(Debug, Clone)]
 pub(in crate::world) struct Traits {
     pub price_sensitivity: f32,

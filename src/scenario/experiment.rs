@@ -44,7 +44,7 @@ pub struct ExperimentParams {
     /// Significance level of intervals and tests.
     pub alpha: f64,
     /// Also run every arm on the whole population to measure its true effect; `None`:
-    /// only while that is cheap (see [`Scenario::true_effect`]).
+    /// only while that is cheap (see [`Scenario::true_effect`](super::Scenario::true_effect)).
     pub true_effect: Option<bool>,
     /// Days of pre-period under the control strategies, for CUPED (0: none).
     pub cuped_days: u32,

@@ -57,7 +57,7 @@ impl BgNbdParams {
         self.b
     }
 
-    /// Mean probability of dropping out after a repeat purchase, E[p] = a/(a + b).
+    /// Mean probability of dropping out after a repeat purchase, `E[p] = a/(a + b)`.
     pub fn dropout_per_purchase(&self) -> f64 {
         self.a / (self.a + self.b)
     }
@@ -302,8 +302,7 @@ impl TransactionData {
             let (lse, w4, ln_atx) = if row.x > 0.0 {
                 let ln_atx = (alpha + row.recency).ln();
                 let l4 = ln_a - ln_bx1 - rx * ln_atx;
-                let m = l3.max(l4);
-                let lse = m + ((l3 - m).exp() + (l4 - m).exp()).ln();
+                let lse = l3.max(l4) + (-(l3 - l4).abs()).exp().ln_1p();
                 (lse, (l4 - lse).exp(), ln_atx)
             } else {
                 (l3, 0.0, 0.0)

@@ -22,9 +22,11 @@ pub enum IntervalMethod {
     /// same customers and are added as if independent; the interval is `V ± z·√Var`, cut at 0.
     Delta,
     /// Nonparametric bootstrap over customers: `replicates` resamples of n customers with
-    /// replacement, both models refitted on each, percentile interval. Deterministic in
-    /// `seed` for any number of threads. Resamples whose fit fails are dropped; more than a
-    /// tenth failing is an error.
+    /// replacement, both models refitted on each (from the full-data estimates), percentile
+    /// interval, widened to include the estimate should a skewed spread leave it outside.
+    /// Deterministic in `seed` for any number of threads. Resamples whose fit fails are
+    /// dropped; more than a tenth failing is an error. Costs `replicates` times a fit and a
+    /// projection.
     Bootstrap {
         /// Number of resamples (at least 20).
         replicates: u32,

@@ -141,6 +141,15 @@ pub struct BgNbdFit {
 }
 
 impl BgNbdFit {
+    pub(super) fn from_minimum(min: &Minimum<4>, customers: usize) -> StatsResult<Self> {
+        Ok(Self {
+            params: BgNbdParams::from_log(&min.x),
+            log_likelihood: -min.value,
+            covariance: natural_covariance(min)?,
+            customers,
+        })
+    }
+
     /// Standard errors of (r, α, a, b): square roots of the covariance's diagonal.
     pub fn standard_errors(&self) -> [f64; 4] {
         std::array::from_fn(|i| self.covariance[i][i].sqrt())
@@ -155,13 +164,7 @@ impl BgNbdFit {
 /// cost grows with the number of distinct (x, t_x, T), not of customers.
 pub fn fit_bg_nbd(customers: &[CustomerSummary]) -> StatsResult<BgNbdFit> {
     let data = TransactionData::new(customers);
-    let min = data.fit(&data.counts, None)?;
-    Ok(BgNbdFit {
-        params: BgNbdParams::from_log(&min.x),
-        log_likelihood: -min.value,
-        covariance: natural_covariance(&min)?,
-        customers: customers.len(),
-    })
+    BgNbdFit::from_minimum(&data.fit(&data.counts, None)?, customers.len())
 }
 
 /// Distinct (x, t_x, T) histories with a map from each customer to its history.
@@ -176,10 +179,8 @@ pub(super) struct TransactionData {
 }
 
 struct Row {
-    x: f64,
+    summary: CustomerSummary,
     x_index: usize,
-    recency: f64,
-    age: f64,
 }
 
 impl TransactionData {
@@ -195,18 +196,18 @@ impl TransactionData {
         let mut last = None;
         for i in order {
             let c = &customers[i];
-            if last != Some(key(c)) {
-                last = Some(key(c));
-                rows.push(Row {
-                    x: f64::from(c.frequency()),
-                    x_index: frequencies.binary_search(&c.frequency()).unwrap_or(0),
-                    recency: c.recency(),
-                    age: c.age(),
-                });
-                counts.push(0.0);
+            match counts.last_mut() {
+                Some(count) if last == Some(key(c)) => *count += 1.0,
+                _ => {
+                    last = Some(key(c));
+                    rows.push(Row {
+                        summary: *c,
+                        x_index: frequencies.binary_search(&c.frequency()).unwrap_or(0),
+                    });
+                    counts.push(1.0);
+                }
             }
             row_of[i] = rows.len() - 1;
-            *counts.last_mut().expect("a row was just pushed") += 1.0;
         }
         Self {
             rows,
@@ -221,10 +222,8 @@ impl TransactionData {
     }
 
     /// The customer behind each row, for per-row predictions.
-    pub fn row_summary(&self, i: usize) -> CustomerSummary {
-        let row = &self.rows[i];
-        CustomerSummary::new(row.x as u32, row.recency, row.age, 0.0)
-            .expect("rows are copied from validated summaries")
+    pub fn row_summary(&self, i: usize) -> &CustomerSummary {
+        &self.rows[i].summary
     }
 
     /// Maximises the likelihood with rows weighted by `weights` (customer counts, or
@@ -235,7 +234,7 @@ impl TransactionData {
             .rows
             .iter()
             .zip(weights)
-            .filter(|(r, _)| r.x > 0.0)
+            .filter(|(r, _)| r.summary.frequency() > 0)
             .map(|(_, w)| w)
             .sum();
         if repeat == 0.0 {
@@ -251,7 +250,7 @@ impl TransactionData {
                     .rows
                     .iter()
                     .zip(weights)
-                    .map(|(r, w)| r.age * w)
+                    .map(|(r, w)| r.summary.age() * w)
                     .sum::<f64>()
                     / total;
                 [0.0, mean_age.max(1e-3).ln(), 0.0, 0.0]
@@ -295,30 +294,28 @@ impl TransactionData {
                 continue;
             }
             let [ln_front, d_r, d_b, d_ab, ln_bx1] = table[row.x_index];
-            let rx = r + row.x;
-            let ln_at = (alpha + row.age).ln();
+            let (x, age, recency) = (
+                f64::from(row.summary.frequency()),
+                row.summary.age(),
+                row.summary.recency(),
+            );
+            let rx = r + x;
+            let ln_at = (alpha + age).ln();
             // The two ways to be observed: alive at T (w3), or dropped out after t_x (w4).
             let l3 = -rx * ln_at;
-            let (lse, w4, ln_atx) = if row.x > 0.0 {
-                let ln_atx = (alpha + row.recency).ln();
+            let (lse, w3, w4, ln_atx) = if x > 0.0 {
+                let ln_atx = (alpha + recency).ln();
                 let l4 = ln_a - ln_bx1 - rx * ln_atx;
                 let lse = l3.max(l4) + (-(l3 - l4).abs()).exp().ln_1p();
-                (lse, (l4 - lse).exp(), ln_atx)
+                (lse, (l3 - lse).exp(), (l4 - lse).exp(), ln_atx)
             } else {
-                (l3, 0.0, 0.0)
+                (l3, 1.0, 0.0, 0.0)
             };
-            let w3 = 1.0 - w4;
             ll += w * (ln_front + r * ln_alpha + lse);
             g[0] += w * (d_r + ln_alpha - w3 * ln_at - w4 * ln_atx);
-            g[1] += w * (r / alpha - rx * (w3 / (alpha + row.age) + w4 / (alpha + row.recency)));
+            g[1] += w * (r / alpha - rx * (w3 / (alpha + age) + w4 / (alpha + recency)));
             g[2] += w * (d_ab + w4 / a);
-            g[3] += w
-                * (d_ab + d_b
-                    - if row.x > 0.0 {
-                        w4 / (b + row.x - 1.0)
-                    } else {
-                        0.0
-                    });
+            g[3] += w * (d_ab + d_b - if x > 0.0 { w4 / (b + x - 1.0) } else { 0.0 });
         }
         // d/dφ = θ·d/dθ, and the objective is −ll.
         for (gi, (dg, theta)) in grad.iter_mut().zip(g.iter().zip([r, alpha, a, b])) {

@@ -98,6 +98,15 @@ pub struct GammaGammaFit {
 }
 
 impl GammaGammaFit {
+    pub(super) fn from_minimum(min: &Minimum<3>, customers: usize) -> StatsResult<Self> {
+        Ok(Self {
+            params: GammaGammaParams::from_log(&min.x),
+            log_likelihood: -min.value,
+            covariance: natural_covariance(min)?,
+            customers,
+        })
+    }
+
     /// Standard errors of (p, q, v).
     pub fn standard_errors(&self) -> [f64; 3] {
         std::array::from_fn(|i| self.covariance[i][i].sqrt())
@@ -109,14 +118,8 @@ impl GammaGammaFit {
 /// A repeat buyer's mean value must be positive.
 pub fn fit_gamma_gamma(customers: &[CustomerSummary]) -> StatsResult<GammaGammaFit> {
     let data = SpendData::new(customers)?;
-    let weights = vec![1.0; data.rows.len()];
-    let min = data.fit(&weights, None)?;
-    Ok(GammaGammaFit {
-        params: GammaGammaParams::from_log(&min.x),
-        log_likelihood: -min.value,
-        covariance: natural_covariance(&min)?,
-        customers: data.rows.len(),
-    })
+    let weights = vec![1.0; data.len()];
+    GammaGammaFit::from_minimum(&data.fit(&weights, None)?, data.len())
 }
 
 /// The repeat buyers' (x, z̄), with a map from each customer to their row.

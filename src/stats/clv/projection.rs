@@ -3,7 +3,6 @@
 use super::bgnbd::{check_horizon, BgNbdFit, BgNbdParams, TransactionData};
 use super::customer::CustomerSummary;
 use super::gamma_gamma::{GammaGammaFit, GammaGammaParams, SpendData};
-use super::optimize::natural_covariance;
 use crate::stats::error::{probability_open, StatsError, StatsResult};
 use crate::stats::z_critical;
 use rand::{Rng, SeedableRng};
@@ -170,21 +169,12 @@ pub fn project_clv(
         )));
     }
     let model = Model::new(customers)?;
-    let bg_min = model.transactions.fit(&model.transactions.counts, None)?;
+    let transactions = BgNbdFit::from_minimum(
+        &model.transactions.fit(&model.transactions.counts, None)?,
+        customers.len(),
+    )?;
     let ones = vec![1.0; model.spend.len()];
-    let gg_min = model.spend.fit(&ones, None)?;
-    let transactions = BgNbdFit {
-        params: BgNbdParams::from_log(&bg_min.x),
-        log_likelihood: -bg_min.value,
-        covariance: natural_covariance(&bg_min)?,
-        customers: customers.len(),
-    };
-    let spend = GammaGammaFit {
-        params: GammaGammaParams::from_log(&gg_min.x),
-        log_likelihood: -gg_min.value,
-        covariance: natural_covariance(&gg_min)?,
-        customers: model.spend.len(),
-    };
+    let spend = GammaGammaFit::from_minimum(&model.spend.fit(&ones, None)?, model.spend.len())?;
     let values = model.values(&transactions.params, &spend.params, options)?;
     let n = customers.len() as f64;
     let estimate = values.iter().sum::<f64>() / n;
@@ -251,8 +241,7 @@ impl<'a> Model<'a> {
                 if !used(i) {
                     return Ok(0.0);
                 }
-                let c = self.transactions.row_summary(i);
-                discounted_transactions(params, &c, options)
+                discounted_transactions(params, self.transactions.row_summary(i), options)
             })
             .collect()
     }

@@ -1,6 +1,10 @@
 //! The statistics behind every report: cost per call of each test at realistic sizes.
 
-use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
+use shoplab::stats::clv::{
+    fit_bg_nbd, fit_gamma_gamma, project_clv, simulate_customers, BgNbdParams, CustomerSummary,
+    GammaGammaParams, ProjectionOptions,
+};
 use shoplab::stats::{
     benjamini_hochberg, beta_binomial_chance_to_beat, holm, ratio_comparison,
     sample_size_proportions, two_proportion_z_test, welch_t_test_moments, MeanMoments,
@@ -42,5 +46,37 @@ fn stats(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, stats);
+/// The CLV fits run once per arm: 10,000 customers drawn from a CDNOW-like process, in days
+/// (first purchases spread over 84 days, observed for 546), so that most histories are
+/// distinct and grouping does not help.
+fn clv(c: &mut Criterion) {
+    let mut group = c.benchmark_group("clv");
+    group.sample_size(10);
+    let transactions = BgNbdParams::new(0.243, 4.414 * 7.0, 0.793, 2.426).unwrap();
+    let spend = GammaGammaParams::new(6.25, 3.74, 15.45).unwrap();
+    let n = 10_000usize;
+    let ages: Vec<f64> = (0..n).map(|i| 462.0 + (i % 85) as f64).collect();
+    let customers: Vec<CustomerSummary> = simulate_customers(&transactions, &spend, &ages, 1)
+        .unwrap()
+        .iter()
+        .map(|s| s.summary)
+        .collect();
+    group.bench_with_input(BenchmarkId::new("fit_bg_nbd", n), &customers, |b, c| {
+        b.iter(|| fit_bg_nbd(black_box(c)).unwrap())
+    });
+    group.bench_with_input(
+        BenchmarkId::new("fit_gamma_gamma", n),
+        &customers,
+        |b, c| b.iter(|| fit_gamma_gamma(black_box(c)).unwrap()),
+    );
+    let options = ProjectionOptions::new(365.0);
+    group.bench_with_input(
+        BenchmarkId::new("project_clv_delta", n),
+        &customers,
+        |b, c| b.iter(|| project_clv(black_box(c), &options).unwrap()),
+    );
+    group.finish();
+}
+
+criterion_group!(benches, stats, clv);
 criterion_main!(benches);

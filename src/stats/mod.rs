@@ -104,6 +104,7 @@
 
 pub mod auc;
 pub mod bayes;
+pub mod clv;
 pub mod comparison;
 pub mod cuped;
 pub mod error;
@@ -123,6 +124,10 @@ mod student_t;
 pub use auc::auc;
 pub use bayes::{
     beta_binomial_chance_to_beat, normal_chance_to_beat, normal_chance_to_beat_means, BayesResult,
+};
+pub use clv::{
+    fit_bg_nbd, fit_gamma_gamma, project_clv, BgNbdFit, BgNbdParams, ClvProjection, ClvReport,
+    CustomerSummary, GammaGammaFit, GammaGammaParams, IntervalMethod, ProjectionOptions,
 };
 pub use comparison::Comparison;
 pub use cuped::{cuped_comparison, cuped_theta, CupedMoments};

@@ -62,13 +62,23 @@ impl MeanSummary {
 /// When both variances are 0 the formula is 0/0; it returns `n_c + n_t − 2`, the pooled
 /// degrees of freedom that Welch's df approaches when the variances shrink together.
 pub fn welch_df(control: &MeanSummary, treatment: &MeanSummary) -> f64 {
-    let (vc, vt) = (control.var_of_mean(), treatment.var_of_mean());
-    let (nc, nt) = (control.n as f64, treatment.n as f64);
-    let denom = vc * vc / (nc - 1.0) + vt * vt / (nt - 1.0);
+    satterthwaite_df(
+        control.var_of_mean(),
+        control.n as f64 - 1.0,
+        treatment.var_of_mean(),
+        treatment.n as f64 - 1.0,
+    )
+}
+
+/// Welch–Satterthwaite degrees of freedom of `v_c + v_t`, two independent variance
+/// estimates with `df_c` and `df_t` degrees of freedom:
+/// `(v_c + v_t)² / (v_c²/df_c + v_t²/df_t)`, or `df_c + df_t` when both variances are 0.
+pub(super) fn satterthwaite_df(v_c: f64, df_c: f64, v_t: f64, df_t: f64) -> f64 {
+    let denom = v_c * v_c / df_c + v_t * v_t / df_t;
     if denom > 0.0 {
-        (vc + vt).powi(2) / denom
+        (v_c + v_t).powi(2) / denom
     } else {
-        nc + nt - 2.0
+        df_c + df_t
     }
 }
 

@@ -34,7 +34,7 @@
 //! no difference, so the lift interval excludes 0 exactly when `p < α`, and the interval and
 //! the p-value never tell different stories. Two constructions, one per kind of test:
 //!
-//! * *Fieller's interval* (means, ratio metrics, CUPED): the ρ with
+//! * *Fieller's interval* (means, ratio metrics, CUPED, replicates): the ρ with
 //!   `|T − ρC| ≤ crit·√(Var T + ρ²·Var C)`. It is asymmetric, as a ratio's uncertainty is,
 //!   and it is as good as the normal (or t) approximation of the two estimates: close to
 //!   exact for large samples, approximate for small ones or skewed metrics (at ~40 orders
@@ -74,6 +74,20 @@
 //! are not independent, so the unit is the shopper: with x = numerator and y = denominator per
 //! shopper, `R = Σx/Σy` and the delta method gives
 //! `Var(R) ≈ (1/n)·(s_xx/μy² − 2μx·s_xy/μy³ + μx²·s_yy/μy⁴)`; then a z-test on `R_T − R_C`.
+//!
+//! **Replicate copies** ([`replicate_comparison`]). When an arm's strategies learn from its
+//! own traffic, all its shoppers share what was learned, and that varies from run to run by
+//! an amount no per-shopper test can see (in simulation a per-shopper test rejected 17% of
+//! A/A pairs whose copies varied as much between them as within). Splitting each arm into R
+//! independent copies, each learning only from its own shoppers, makes the copy the unit:
+//! each metric is a ratio of copy totals `r = Σx_c/Σy_c`, its variance comes from the spread
+//! between copies, `R/(R − 1)·Σ(x_c − r·y_c)²/(Σy_c)²` (the delta method across copies),
+//! and the test is a t with Welch–Satterthwaite degrees of freedom, each arm's variance
+//! counting `R − 1`. Its intervals therefore carry the variation of what was learned, not
+//! only the sampling of shoppers. They are approximate in two ways: the copy totals are
+//! taken as normal (fine at thousands of units per copy), and with R = 8 and similar arms
+//! Welch's estimated degrees of freedom make the test slightly conservative (4.7–4.8%
+//! rejections at α = 5%, 95.3–95.5% coverage, over 20,000 simulations).
 //!
 //! **Many comparisons** ([`holm`], [`benjamini_hochberg`]). Holm controls the chance of any
 //! false positive: sort p ascending, multiply the i-th smallest by `m − i + 1`, make the
@@ -147,6 +161,7 @@ pub mod multiple;
 pub mod power;
 pub mod proportions;
 pub mod ratio;
+pub mod replicates;
 pub mod sequential;
 mod special;
 pub mod srm;
@@ -170,6 +185,7 @@ pub use power::{
 };
 pub use proportions::two_proportion_z_test;
 pub use ratio::ratio_comparison;
+pub use replicates::replicate_comparison;
 pub use sequential::{
     confidence_sequence, msprt_log_likelihood_ratio, msprt_p_value, optimal_tau_sq, tau_sq_for_mde,
     SequentialPath,

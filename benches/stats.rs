@@ -6,7 +6,7 @@ use shoplab::stats::clv::{
     GammaGammaParams, ProjectionOptions,
 };
 use shoplab::stats::{
-    benjamini_hochberg, beta_binomial_chance_to_beat, holm, ratio_comparison,
+    benjamini_hochberg, beta_binomial_chance_to_beat, holm, ratio_comparison, replicate_comparison,
     sample_size_proportions, two_proportion_z_test, welch_t_test_moments, MeanMoments,
     RatioMoments,
 };
@@ -30,6 +30,16 @@ fn stats(c: &mut Criterion) {
     });
     group.bench_function("delta_method_ratio", |b| {
         b.iter(|| ratio_comparison(black_box(&rc), black_box(&rt), 0.05))
+    });
+    // Eight copies per arm, (orders, visits) totals.
+    let copies = |base: u32| -> Vec<(f64, f64)> {
+        (0..8u32)
+            .map(|c| (f64::from(base + 7 * c % 23), f64::from(2_000 + 13 * c)))
+            .collect()
+    };
+    let (cc, ct) = (copies(100), copies(112));
+    group.bench_function("replicate_comparison_8_copies", |b| {
+        b.iter(|| replicate_comparison(black_box(&cc), black_box(&ct), 0.05))
     });
     group.bench_function("beta_binomial_chance_to_beat_1e5", |b| {
         b.iter(|| {

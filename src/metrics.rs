@@ -40,8 +40,8 @@ pub struct ShopperMoments {
     pub visit_margin: RatioMoments,
     /// Revenue per shopper.
     pub revenue: MeanMoments,
-    /// Net margin per shopper (after discounts and message costs): CLV over the horizon.
-    pub clv: MeanMoments,
+    /// Net margin per shopper (after discounts and message costs) over the horizon.
+    pub margin: MeanMoments,
     /// Revenue per shopper (y) with its pre-period visits (x), for CUPED.
     pub cuped: CupedMoments,
 }
@@ -60,7 +60,7 @@ impl ShopperMoments {
         self.visit_value.add(revenue, f64::from(visits));
         self.visit_margin.add(h.margin, f64::from(visits));
         self.revenue.add(revenue);
-        self.clv.add(h.margin);
+        self.margin.add(h.margin);
         self.cuped.add(revenue, covariate);
     }
 
@@ -75,7 +75,7 @@ impl ShopperMoments {
         self.visit_value.merge(&o.visit_value);
         self.visit_margin.merge(&o.visit_margin);
         self.revenue.merge(&o.revenue);
-        self.clv.merge(&o.clv);
+        self.margin.merge(&o.margin);
         self.cuped.merge(&o.cuped);
     }
 }
@@ -91,9 +91,9 @@ pub struct Metrics {
     /// Revenue ÷ orders.
     pub aov: f64,
     /// Revenue ÷ assigned shoppers.
-    pub revenue_per_visitor: f64,
+    pub revenue_per_shopper: f64,
     /// Net margin per assigned shopper over the horizon.
-    pub clv: f64,
+    pub margin_per_shopper: f64,
     /// Carts not bought ÷ carts started.
     pub cart_abandonment_rate: f64,
     /// Clicks ÷ impressions and search views.
@@ -116,8 +116,8 @@ impl Metrics {
             conversion_rate: ratio(c.orders as f64, c.visits as f64),
             buyer_rate: ratio(m.buyers as f64, n),
             aov: ratio(c.revenue, c.orders as f64),
-            revenue_per_visitor: ratio(c.revenue, n),
-            clv: ratio(c.gross_margin - c.message_cost, n),
+            revenue_per_shopper: ratio(c.revenue, n),
+            margin_per_shopper: ratio(c.gross_margin - c.message_cost, n),
             cart_abandonment_rate: ratio(c.abandoned as f64, c.carts as f64),
             click_through_rate: ratio(c.clicks as f64, (c.impressions + c.organic_views) as f64),
             open_rate: ratio(c.opens as f64, c.messages as f64),
@@ -166,7 +166,7 @@ mod tests {
             for rate in [x.conversion_rate, x.buyer_rate, x.cart_abandonment_rate, x.open_rate, x.churn_rate] {
                 prop_assert!((0.0..=1.0).contains(&rate), "{rate}");
             }
-            for value in [x.aov, x.revenue_per_visitor, x.clv] {
+            for value in [x.aov, x.revenue_per_shopper, x.margin_per_shopper] {
                 prop_assert!(value.is_finite());
             }
         }

@@ -193,8 +193,8 @@ fn json_has_the_design_keys() {
             "revenue",
             "conversion_rate",
             "aov",
-            "revenue_per_visitor",
-            "clv",
+            "revenue_per_shopper",
+            "margin_per_shopper",
             "cart_abandonment_rate",
         ] {
             assert!(arm.get(key).is_some(), "missing {key}");
@@ -203,7 +203,12 @@ fn json_has_the_design_keys() {
         assert!((0.0..0.2).contains(&rate), "rates are fractions: {rate}");
     }
     assert!(arms[0]["vs_control"].is_null());
-    for metric in ["conversion_rate", "aov", "revenue_per_visitor", "clv"] {
+    for metric in [
+        "conversion_rate",
+        "aov",
+        "revenue_per_shopper",
+        "margin_per_shopper",
+    ] {
         let cmp = &arms[1]["vs_control"][metric];
         for key in ["lift", "ci_low", "ci_high", "p_value", "true_lift"] {
             assert!(cmp.get(key).is_some(), "vs_control.{metric}.{key} missing");

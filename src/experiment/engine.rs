@@ -112,11 +112,12 @@ impl Engine {
         let adaptive = scenario.experiment.allocation == Allocation::Thompson;
         let mut pending = Vec::new();
         let mut placed = Vec::with_capacity(scenario.shoppers as usize);
+        let salt = scenario.salt();
         for id in 0..scenario.shoppers {
             if adaptive && world.population().profile(id).signup_day > 0 {
                 pending.push(id);
             } else {
-                placed.push((id, assign(scenario.salt(), id, &traffic)));
+                placed.push((id, assign(&salt, id, &traffic)));
             }
         }
         // Sized up front: growing the state vectors one shopper at a time copied them over
@@ -216,9 +217,9 @@ impl Engine {
         let arriving = self
             .pending
             .partition_point(|&id| self.world.population().profile(id).signup_day <= day);
+        let salt = self.scenario.salt();
         for id in self.pending.drain(..arriving) {
-            self.arms[assign(self.scenario.salt(), id, &weights)]
-                .enrol(id, self.covariates[id as usize]);
+            self.arms[assign(&salt, id, &weights)].enrol(id, self.covariates[id as usize]);
         }
         self.allocation.push(weights);
     }

@@ -134,7 +134,7 @@ pub struct ExperimentReport {
     pub sequential: Vec<Sequential>,
     /// Main effects and interactions, for factorial designs.
     pub factorial: Option<FactorialAnalysis>,
-    /// CUPED-adjusted revenue per visitor, with a pre-period.
+    /// CUPED-adjusted revenue per shopper, with a pre-period.
     pub cuped: Vec<Cuped>,
     /// Allocation and its regret in money.
     pub allocation: AllocationReport,

@@ -14,7 +14,7 @@ pub enum Allocation {
     /// Fixed traffic shares, the classic A/B/n test.
     Fixed,
     /// Thompson sampling: shoppers who arrive later are sent more often to the arm that
-    /// is winning on revenue per visitor so far.
+    /// is winning on revenue per shopper so far.
     Thompson,
 }
 
@@ -39,7 +39,7 @@ pub struct Factorial {
 /// Experiment settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExperimentParams {
-    /// Salt of the assignment hash (defaults to the scenario name).
+    /// Salt of the assignment hash (default: the scenario's name and seed).
     pub salt: Option<String>,
     /// Significance level of intervals and tests.
     pub alpha: f64,

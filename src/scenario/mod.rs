@@ -262,9 +262,14 @@ impl Scenario {
             .unwrap_or(u64::from(self.shoppers) * self.arms.len() as u64 <= 400_000)
     }
 
-    /// The salt of the assignment hash.
-    pub fn salt(&self) -> &str {
-        self.experiment.salt.as_deref().unwrap_or(&self.name)
+    /// The salt of the assignment hash: the scenario's `experiment.salt` when it sets one
+    /// (a fixed split across seeds, as a real experiment keeps its split), otherwise the
+    /// name and the seed, so that a new seed also re-randomises who is in which arm.
+    pub fn salt(&self) -> String {
+        match &self.experiment.salt {
+            Some(salt) => salt.clone(),
+            None => format!("{}/{}", self.name, self.seed),
+        }
     }
 
     /// What the scenario's world is built from.

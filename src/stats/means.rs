@@ -1,4 +1,4 @@
-//! Welch's unequal-variance t-test for per-unit means (revenue per visitor, CLV).
+//! Welch's unequal-variance t-test for per-unit means (revenue per shopper, CLV).
 
 use super::comparison::{build, standardized_test, Comparison, TestParts};
 use super::error::{finite, probability_open, StatsError, StatsResult};

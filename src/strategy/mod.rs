@@ -54,6 +54,26 @@ impl Strategies {
             },
         );
     }
+
+    /// After [`Strategies::learn`]: every strategy remembers what it keeps per shopper of
+    /// the guests in `log`, shoppers it serves but does not learn from (the in-experiment
+    /// truth's shadow population).
+    pub fn remember(&mut self, shop: &Shop, log: &DayLog) {
+        let Strategies {
+            recommender,
+            pricing,
+            retention,
+            email,
+        } = self;
+        rayon::join(
+            || recommender.remember(shop, log),
+            || {
+                pricing.remember(shop, log);
+                retention.remember(shop, log);
+                email.remember(shop, log);
+            },
+        );
+    }
 }
 
 impl Policy for Strategies {

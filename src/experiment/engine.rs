@@ -20,7 +20,10 @@ use crate::rng::mix64;
 use crate::scenario::{Allocation, ArmSpec, Scenario};
 use crate::strategy::registry::{self, BuildContext};
 use crate::strategy::Strategies;
-use crate::world::{Counts, DayContext, DayLog, DayOutput, Shop, ShopperId, ShopperState, World};
+use crate::world::{
+    Counts, DayContext, DayLog, DayOutput, Recorder, Recording, Shop, ShopperId, ShopperState,
+    World,
+};
 
 /// Shoppers per parallel work item. Fixed, so merge order never depends on threads.
 const CHUNK: usize = 1024;
@@ -182,6 +185,17 @@ impl Engine {
 
     /// Simulates one day in every arm. Does nothing once the horizon is reached.
     pub fn step(&mut self) {
+        self.step_with(None);
+    }
+
+    /// Simulates one day as [`Engine::step`] does, with the world keeping in every
+    /// experiment arm the records `recorder` asks for (orders, impressions), and hands each
+    /// arm's day to it. The truth runs and the pre-period record nothing.
+    pub fn step_recording(&mut self, recorder: &mut dyn Recorder) {
+        self.step_with(Some(recorder));
+    }
+
+    fn step_with(&mut self, recorder: Option<&mut dyn Recorder>) {
         if self.finished() {
             return;
         }
@@ -193,11 +207,23 @@ impl Engine {
         // The experiment arms' moments feed today's looks and tomorrow's allocation, so
         // they are taken during the day's pass while each shopper is in cache; the truth
         // runs' are needed only for a snapshot, which computes them itself.
+        let recording = recorder.as_ref().map_or(Recording::NONE, |r| r.recording());
         self.arms
             .par_iter_mut()
-            .map(|arm| (arm, Moments::Track))
-            .chain(self.truth.par_iter_mut().map(|arm| (arm, Moments::Skip)))
-            .for_each(|(arm, moments)| step_arm(world, scenario, arm, day, moments));
+            .map(|arm| (arm, Moments::Track, recording))
+            .chain(
+                self.truth
+                    .par_iter_mut()
+                    .map(|arm| (arm, Moments::Skip, Recording::NONE)),
+            )
+            .for_each(|(arm, moments, recording)| {
+                step_arm(world, scenario, arm, day, moments, recording)
+            });
+        if let Some(recorder) = recorder {
+            for (i, arm) in self.arms.iter().enumerate() {
+                recorder.record(i, &arm.outputs);
+            }
+        }
         let (alpha, mde) = (
             scenario.experiment.alpha,
             scenario.experiment.sequential_mde,
@@ -314,7 +340,14 @@ fn pre_period(world: &World, scenario: &Scenario, ctx: &BuildContext) -> Vec<f64
     run.reserve(scenario.shoppers as usize);
     (0..scenario.shoppers).for_each(|id| run.enrol(id, 0.0));
     for day in 0..days {
-        step_arm(&pre_world, scenario, &mut run, day, Moments::Skip);
+        step_arm(
+            &pre_world,
+            scenario,
+            &mut run,
+            day,
+            Moments::Skip,
+            Recording::NONE,
+        );
     }
     run.states
         .iter()
@@ -329,14 +362,21 @@ enum Moments {
     Skip,
 }
 
-fn step_arm(world: &World, scenario: &Scenario, arm: &mut ArmRun, day: u32, moments: Moments) {
+fn step_arm(
+    world: &World,
+    scenario: &Scenario,
+    arm: &mut ArmRun,
+    day: u32,
+    moments: Moments,
+    recording: Recording,
+) {
     let shop = shop(world, scenario, day);
     // Each chunk's output buffers are reused from day to day: growing fresh event and
     // slate vectors every day was a visible share of a run.
     let chunks = arm.states.len().div_ceil(CHUNK);
     arm.outputs.resize_with(chunks, DayOutput::default);
     let chunk_moments: Vec<ShopperMoments> = {
-        let ctx = DayContext::new(world, shop, &arm.strategies);
+        let ctx = DayContext::new(world, shop, &arm.strategies).recording(recording);
         arm.states
             .par_chunks_mut(CHUNK)
             .zip(arm.ids.par_chunks(CHUNK))

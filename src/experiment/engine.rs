@@ -250,6 +250,16 @@ impl Engine {
         self.allocation.push(weights);
     }
 
+    /// Visits every shopper of the experiment's arms: its arm (index in the scenario), id
+    /// and state, arm by arm, each in the order of enrolment.
+    pub fn for_each_shopper(&self, mut visit: impl FnMut(usize, ShopperId, &ShopperState)) {
+        for (i, arm) in self.arms.iter().enumerate() {
+            for (&id, state) in arm.ids.iter().zip(&arm.states) {
+                visit(i, id, state);
+            }
+        }
+    }
+
     /// Runs to the end of the horizon, calling `on_day` after each day.
     pub fn run(&mut self, mut on_day: impl FnMut(&Engine)) {
         while !self.finished() {

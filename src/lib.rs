@@ -26,6 +26,7 @@
 //! `cli` (on by default) the `shoplab` binary's parser and progress bar. Without both
 //! (`--no-default-features`) the crate is the simulation core and its reports.
 
+pub mod columns;
 pub mod experiment;
 pub mod format;
 pub mod metrics;

@@ -7,7 +7,7 @@ use std::path::Path;
 
 /// The library's top-level modules, lowest layer first.
 const LAYERS: &[&[&str]] = &[
-    &["rng", "stats", "format"],
+    &["rng", "stats", "format", "columns"],
     &["world"],
     &["metrics"],
     &["strategy"],

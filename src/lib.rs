@@ -28,6 +28,8 @@
 
 pub mod columns;
 pub mod experiment;
+#[cfg(feature = "export")]
+pub mod export;
 pub mod format;
 pub mod metrics;
 pub mod report;

@@ -15,7 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["experiment"],
     &["roi"],
     &["report"],
-    &["tui"],
+    &["export", "tui"],
 ];
 
 fn layer(module: &str) -> Option<usize> {

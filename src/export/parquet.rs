@@ -102,7 +102,11 @@ impl Column {
             (Cell::U64(x), Values::Int64(v)) => v.push(x as i64),
             (Cell::F32(x), Values::Float(v)) => v.push(x),
             (Cell::F64(x), Values::Double(v)) => v.push(x),
-            (Cell::Text(t), Values::Text(v)) => v.push(ByteArray::from(t)),
+            (Cell::Text(t), Values::Text(v)) => {
+                // A name repeated row after row (an arm's) shares one buffer.
+                let same = v.last().filter(|last| last.data() == t.as_bytes()).cloned();
+                v.push(same.unwrap_or_else(|| ByteArray::from(t)));
+            }
             (cell, _) => {
                 return Err(ParquetError::General(format!(
                     "column {} holds {:?} values, not {cell:?}",

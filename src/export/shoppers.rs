@@ -10,8 +10,8 @@ use crate::experiment::Engine;
 use super::parquet::Table;
 use super::ExportError;
 
-/// Shoppers gathered before a row group is written.
-const GROUP_ROWS: usize = 256 * 1024;
+/// Shoppers gathered before a row group is written: the table never holds more.
+const GROUP_ROWS: usize = 64 * 1024;
 
 record! {
     /// A shopper at the end of the run: everything but `lapsed` is observable by the shop.

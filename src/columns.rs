@@ -1,7 +1,7 @@
 //! Typed columns: what a table's rows hold, named and typed once, for the tidy CSV of
 //! `report` and the Parquet tables of `export`.
 //!
-//! A row type declared with [`record!`](crate::columns::record) lists its fields once; from
+//! A row type declared with the crate's `record!` macro lists its fields once; from
 //! that list it knows its schema (each column's name, type and whether a cell may be empty)
 //! and hands over its cells in the same order, so a writer's header and its rows cannot
 //! disagree.

@@ -281,16 +281,11 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
                 bar.set_position(u64::from(e.day()));
             }
         };
-        let Some(mut export) = export else {
+        let Some(export) = export else {
             engine.run(show);
             return Ok((engine.snapshot(), built, None));
         };
-        while !engine.finished() {
-            export.step(&mut engine).map_err(export_failure)?;
-            show(&engine);
-        }
-        let snapshot = engine.snapshot();
-        let tables = export.finish(&engine, &snapshot).map_err(export_failure)?;
+        let (snapshot, tables) = export.run(&mut engine, show).map_err(export_failure)?;
         Ok((snapshot, built, Some(tables)))
     });
     if let Some(bar) = progress {

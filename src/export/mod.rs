@@ -13,19 +13,18 @@
 //!
 //! The transaction and event logs stream to disk while the run goes, a row group at a time;
 //! the other tables are written at the end. Every table is written under a temporary name
-//! and renamed into place when the run has succeeded.
+//! and renamed into place when the run has succeeded. [`Export::run`] does a whole run;
+//! [`Export::step`] and [`Export::finish`] let a caller drive the days itself.
 //!
 //! ```no_run
 //! use shoplab::export::{Export, Options};
 //! use shoplab::{Engine, Scenario};
 //!
 //! let scenario = Scenario::load("default").unwrap();
-//! let mut export = Export::create("out".as_ref(), &scenario, Options { events: true })?;
-//! let mut engine = Engine::new(scenario.clone());
-//! while !engine.finished() {
-//!     export.step(&mut engine)?;
-//! }
-//! let written = export.finish(&engine, &engine.snapshot())?;
+//! let export = Export::create("out".as_ref(), &scenario, Options { events: true })?;
+//! let mut engine = Engine::new(scenario);
+//! let (snapshot, tables) = export.run(&mut engine, |_| {})?;
+//! assert_eq!(tables.len(), 7);
 //! # Ok::<(), shoplab::export::ExportError>(())
 //! ```
 
@@ -149,6 +148,23 @@ impl Export {
         self.days
             .push(DayRecord::of(&engine.snapshot(), self.alpha));
         Ok(())
+    }
+
+    /// Runs `engine` to the end of its horizon, calling `on_day` after each day, then
+    /// writes every table: the whole export of a run in one call (as a sweep makes one per
+    /// run). Returns the last snapshot and the tables' paths.
+    pub fn run(
+        mut self,
+        engine: &mut Engine,
+        mut on_day: impl FnMut(&Engine),
+    ) -> Result<(Snapshot, Vec<PathBuf>), ExportError> {
+        while !engine.finished() {
+            self.step(engine)?;
+            on_day(engine);
+        }
+        let snapshot = engine.snapshot();
+        let tables = self.finish(engine, &snapshot)?;
+        Ok((snapshot, tables))
     }
 
     /// Writes the tables of the finished run (`snapshot` is its last) and moves every

@@ -1,11 +1,12 @@
 //! The command line (DESIGN §5): argument types and mode dispatch.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use shoplab::output::{self, Output, OutputError};
 use shoplab::report::{Format, Report};
 use shoplab::scenario::{Scenario, BUILT_INS};
 use shoplab::strategy::registry::{self, Family};
@@ -148,7 +149,9 @@ pub struct RunArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
-    /// Write the output to this file (atomically) instead of standard output.
+    /// Write the output to this file instead of standard output: a file is replaced
+    /// atomically (a link's target, keeping its permissions), a device or FIFO is written in
+    /// place, `-` is standard output; a missing folder is created.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Also write charts (SVG) into this folder: conversion per arm over the days and, with
@@ -218,6 +221,15 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     if let Some(d) = args.cuped_days {
         scenario.experiment.cuped_days = d;
     }
+    // Every output path is checked, and its temporary file made, before the world is built:
+    // a typo in --out must not cost a whole simulation.
+    let out = match &args.out {
+        Some(path) => Output::prepare(path).map_err(Failure::from)?,
+        None => Output::stdout(),
+    };
+    if let Some(dir) = &args.plots {
+        output::prepare_folder(dir)?;
+    }
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(t) = args.threads {
         pool = pool.num_threads(usize::from(t));
@@ -257,11 +269,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     if let Some(dir) = &args.plots {
         report.charts = write_plots(&report, dir)?;
     }
-    let text = report.render(args.format.into());
-    match &args.out {
-        Some(path) => write_atomically(path, &text)?,
-        None => print_stdout(&text)?,
-    }
+    out.write(&report.render(args.format.into()))?;
     eprintln!("{}", throughput(&scenario, &snapshot, built, elapsed));
     Ok(())
 }
@@ -288,9 +296,6 @@ fn throughput(scenario: &Scenario, snapshot: &Snapshot, built: f64, elapsed: f64
 /// Writes the charts of a report into `dir`; returns (title, path) of each.
 fn write_plots(report: &Report, dir: &Path) -> Result<Vec<(String, String)>, Failure> {
     use shoplab::report::plot::{conversion_chart, payback_chart, svg};
-    std::fs::create_dir_all(dir).map_err(|e| {
-        Failure::BadInput(format!("{}: cannot create the folder: {e}", dir.display()))
-    })?;
     let mut charts = vec![("conversion.svg", conversion_chart(report))];
     if report.arms.iter().any(|a| a.roi.is_some()) {
         charts.push((
@@ -301,7 +306,7 @@ fn write_plots(report: &Report, dir: &Path) -> Result<Vec<(String, String)>, Fai
     let mut written = Vec::new();
     for (file, chart) in charts {
         let path = dir.join(file);
-        write_atomically(&path, &svg(&chart))?;
+        output::write_file(&path, &svg(&chart))?;
         written.push((chart.title.clone(), path.display().to_string()));
     }
     Ok(written)
@@ -401,35 +406,15 @@ pub fn power(a: &PowerArgs) -> Result<(), Failure> {
 
 /// Prints to stdout; a closed pipe (`shoplab run … | head`) is not an error.
 fn print_stdout(text: &str) -> Result<(), Failure> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Failure::Other(format!("cannot write output: {e}")))
-        }
-        _ => Ok(()),
-    }
+    Ok(Output::stdout().write(text)?)
 }
 
-/// Writes a file through a temporary file in the same folder and a rename, so a reader never
-/// sees half a file.
-pub fn write_atomically(path: &Path, text: &str) -> Result<(), Failure> {
-    let bad =
-        |e: std::io::Error| Failure::BadInput(format!("{}: cannot write: {e}", path.display()));
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| Failure::BadInput(format!("{}: not a file name", path.display())))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, text).map_err(bad)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        bad(e)
-    })
+impl From<OutputError> for Failure {
+    fn from(e: OutputError) -> Self {
+        if e.is_bad_input() {
+            Failure::BadInput(e.to_string())
+        } else {
+            Failure::Other(e.to_string())
+        }
+    }
 }

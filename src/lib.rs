@@ -20,10 +20,12 @@
 
 pub mod experiment;
 pub mod metrics;
+pub mod output;
 pub mod report;
 pub mod rng;
 pub mod roi;
 pub mod scenario;
+pub mod signals;
 pub mod stats;
 pub mod strategy;
 pub mod tui;

@@ -323,7 +323,7 @@ impl App {
                 self.status = Some(text);
             }
             Err(e) => {
-                let text = format!("export failed in {}: {e}", self.export_dir.display());
+                let text = format!("export failed: {e}");
                 self.log.push(day, LogKind::Warn, text.clone());
                 self.status = Some(text);
             }

@@ -91,8 +91,9 @@ fn event_loop(
             app.apply(event);
             dirty = true;
         }
-        // Only a panic hook restores the terminal while the loop runs: the engine thread
-        // panicked and is still unwinding. Drawing now would scribble over its message.
+        // Only a panic hook restores the terminal while the loop runs (a signal's hook exits
+        // the process too): the engine thread panicked and is still unwinding. Drawing now
+        // would scribble over its message.
         if !terminal::is_active() {
             return Err(engine_thread::EngineGone.into());
         }
@@ -108,7 +109,12 @@ fn event_loop(
         let live = !app.paused && !app.finished();
         let drew = dirty || live;
         if drew {
-            guard.terminal.draw(|f| f.render_widget(&*app, f.area()))?;
+            terminal::draw_while_active(|| {
+                guard
+                    .terminal
+                    .draw(|f| f.render_widget(&*app, f.area()))
+                    .map(drop)
+            })?;
             dirty = false;
         }
         // A new rate is news for the status line.

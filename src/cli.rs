@@ -127,8 +127,8 @@ fn probability(text: &str) -> Result<f64, String> {
 pub struct RunArgs {
     /// A TOML file or the name of a built-in scenario.
     pub scenario: String,
-    /// Override the scenario's seed.
-    #[arg(long)]
+    /// Override the scenario's seed (0 to 9223372036854775807, as a scenario file allows).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub seed: Option<u64>,
     /// Override the number of shoppers.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=50_000_000))]

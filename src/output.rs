@@ -94,9 +94,27 @@ enum Kind {
         temp: NamedTempFile,
         /// Removes `temp` should a signal end the process; dropped once it is renamed.
         tracked: Tracked,
-        /// The file being replaced, whose permission bits and owner the new one keeps.
-        existing: Option<Metadata>,
+        /// The permission bits and owner of the file being replaced, for the new one.
+        existing: Option<Keep>,
     },
+}
+
+/// What a replaced file's successor keeps of it.
+#[derive(Debug, Clone, Copy)]
+struct Keep {
+    mode: u32,
+    uid: u32,
+    gid: u32,
+}
+
+impl From<&Metadata> for Keep {
+    fn from(m: &Metadata) -> Self {
+        Keep {
+            mode: m.permissions().mode() & 0o7777,
+            uid: m.uid(),
+            gid: m.gid(),
+        }
+    }
 }
 
 impl Output {
@@ -149,7 +167,7 @@ impl Output {
             } => {
                 temp.write_all(text.as_bytes()).map_err(failed)?;
                 if let Some(old) = existing {
-                    keep_mode_and_owner(temp.as_file(), old).map_err(failed)?;
+                    keep_mode_and_owner(temp.as_file(), *old).map_err(failed)?;
                 }
                 temp.as_file().sync_all().map_err(failed)?;
                 // On failure the temporary file comes back inside the error and is removed
@@ -246,7 +264,7 @@ fn kind_for(path: &Path, shown: &str) -> Result<Kind, OutputError> {
             }
             let target = final_target(path, shown)?;
             if resolves_to(&target, &meta) {
-                replace(target, Some(meta), shown)
+                replace(target, Some(Keep::from(&meta)), shown)
             } else {
                 // A descriptor link (`/dev/fd/3` → `/proc/self/fd/3` → a file the shell
                 // opened) does not lead to that file by name: write through it.
@@ -333,16 +351,14 @@ fn is_our_stdout(meta: &Metadata) -> bool {
         .is_ok_and(|m| m.dev() == meta.dev() && m.ino() == meta.ino())
 }
 
-fn replace(target: PathBuf, existing: Option<Metadata>, shown: &str) -> Result<Kind, OutputError> {
+fn replace(target: PathBuf, existing: Option<Keep>, shown: &str) -> Result<Kind, OutputError> {
     signals::install().map_err(|source| unwritable(shown, "watch for signals", source))?;
     let name = target
         .file_name()
         .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
     // Created with the old file's bits (or 0666, less the umask, for a new file), so the
     // text is never readable by more people than the file it replaces.
-    let mode = existing
-        .as_ref()
-        .map_or(0o666, |m| m.permissions().mode() & 0o7777);
+    let mode = existing.map_or(0o666, |k| k.mode);
     let temp = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
@@ -366,13 +382,13 @@ fn replace(target: PathBuf, existing: Option<Metadata>, shown: &str) -> Result<K
 
 /// Gives the new file exactly the old one's permission bits (the umask may have narrowed
 /// them at creation) and, where the process may, its owner and group.
-fn keep_mode_and_owner(file: &File, old: &Metadata) -> io::Result<()> {
-    file.set_permissions(Permissions::from_mode(old.permissions().mode() & 0o7777))?;
+fn keep_mode_and_owner(file: &File, old: Keep) -> io::Result<()> {
+    file.set_permissions(Permissions::from_mode(old.mode))?;
     let new = file.metadata()?;
-    if (new.uid(), new.gid()) != (old.uid(), old.gid()) {
+    if (new.uid(), new.gid()) != (old.uid, old.gid) {
         // Only root may give a file away; for anyone else the new file is theirs, as an
         // editor's save would make it.
-        let _ = std::os::unix::fs::fchown(file, Some(old.uid()), Some(old.gid()));
+        let _ = std::os::unix::fs::fchown(file, Some(old.uid), Some(old.gid));
     }
     Ok(())
 }

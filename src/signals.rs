@@ -8,7 +8,7 @@
 //! exits with status 128 + the signal's number, as a shell reports a process the signal
 //! killed.
 
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -74,15 +74,18 @@ pub fn tracked() -> Vec<PathBuf> {
     lock(&TEMP_FILES).iter().map(|(_, p)| p.clone()).collect()
 }
 
+/// Undoes what is registered and exits. Nothing here may stop the exit: a hook that panics
+/// is passed over, and a message that cannot be printed (the terminal hung up, which is
+/// what SIGHUP says) is dropped.
 fn end(signal: i32) -> ! {
     let hooks: Vec<fn()> = lock(&HOOKS).clone();
     for hook in hooks {
-        hook();
+        let _ = std::panic::catch_unwind(hook);
     }
     for (_, path) in lock(&TEMP_FILES).drain(..) {
         let _ = std::fs::remove_file(path);
     }
-    eprintln!("shoplab: stopped by {}", name(signal));
+    let _ = writeln!(io::stderr(), "shoplab: stopped by {}", name(signal));
     std::process::exit(128 + signal);
 }
 

@@ -16,9 +16,12 @@ fn have(program: &str, arg: &str) -> bool {
 #[test]
 fn dashboard_in_tmux_leaves_a_clean_shell() {
     assert!(
-        have("tmux", "-V") && have("bash", "--version") && have("pgrep", "--version"),
-        "tmux, bash and pgrep are needed to check the dashboard in a real terminal: install \
-         them (apt-get install tmux procps), or skip this test with `cargo test -- --skip tmux`"
+        have("tmux", "-V")
+            && have("bash", "--version")
+            && have("pgrep", "--version")
+            && have("setsid", "--version"),
+        "tmux, bash, pgrep and setsid are needed to check the dashboard in a real terminal: install \
+         them (apt-get install tmux procps util-linux), or skip this test with `cargo test -- --skip tmux`"
     );
     let out = Command::new("bash")
         .arg("tests/tui_tmux.sh")

@@ -8,7 +8,7 @@
 # Checks: the dashboard opens at 80x24 and the day counter moves; `?` lists the keys; a
 # resize below 80x24 asks for room and a resize to 200x50 draws again; `q` leaves the
 # alternate screen, raw mode and a visible cursor behind it and the shell answers; a bad
-# scenario exits 2 before touching the terminal; SIGTERM, SIGHUP and SIGINT sent to the
+# scenario, or no controlling terminal, exits 2 before touching the terminal; SIGTERM, SIGHUP and SIGINT sent to the
 # running dashboard each restore the terminal and exit with 128 + the signal's number; and,
 # with a debug binary, a panic (SHOPLAB_TUI_TEST_PANIC) restores the terminal before the
 # panic message is printed.
@@ -98,6 +98,13 @@ t send-keys -t lab "clear; $bin tui no-such-scenario; echo status=\$?" Enter
 wait_for 'status=2' "bad scenario did not exit 2"
 t capture-pane -p -t lab | grep -q 'no-such-scenario: no such file' || fail "no message"
 shell_is_usable "after a bad scenario"
+
+echo "   without a controlling terminal (setsid, keys redirected) it exits 2 the same way"
+t send-keys -t lab "clear; setsid -w $bin tui </dev/null; echo status=\$?" Enter
+wait_for 'status=[0-9]' "the dashboard without a controlling terminal did not end"
+t capture-pane -p -t lab | grep -q 'status=2' || fail "no controlling terminal: not exit 2"
+t capture-pane -p -t lab | grep -q 'needs a terminal' || fail "no controlling terminal: no message"
+shell_is_usable "after a run without a controlling terminal"
 
 echo "6. SIGTERM, SIGHUP and SIGINT restore the terminal and exit 128 + the signal"
 for signal in TERM:143 HUP:129 INT:130; do

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use super::Report;
 use crate::experiment::analysis::{self, MetricComparison};
+use crate::scenario::Allocation;
 
 /// `12.3%` for a fraction.
 pub(crate) fn percent(x: f64) -> String {
@@ -242,7 +243,8 @@ pub(crate) fn experiment_notes(r: &Report) -> Vec<String> {
             p_value(Some(s.p_value))
         )),
         Some(s) => notes.push(format!("sample ratio: as planned (χ² = {:.2}, p = {})", s.statistic, p_value(Some(s.p_value)))),
-        None => notes.push("sample ratio: not checked (adaptive allocation changes the split by design)".into()),
+        None if e.allocation.mode == Allocation::Thompson => notes.push("sample ratio: not checked (adaptive allocation changes the split by design)".into()),
+        None => notes.push("sample ratio: not checked (it needs two arms and some shoppers)".into()),
     }
     for s in &e.sequential {
         let day = |d: Option<u32>| d.map_or("never".to_string(), |d| format!("day {}", d + 1));
@@ -316,8 +318,11 @@ pub(crate) fn experiment_notes(r: &Report) -> Vec<String> {
 
 /// A money amount with thousands separators.
 pub(crate) fn money(x: f64) -> String {
-    let whole = x.abs().round() as u64;
-    let digits = whole.to_string();
+    if !x.is_finite() {
+        return "n/a".into();
+    }
+    // Digits from the float itself: a cast to an integer would saturate large amounts.
+    let digits = format!("{:.0}", x.abs());
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
@@ -325,7 +330,7 @@ pub(crate) fn money(x: f64) -> String {
         }
         out.push(ch);
     }
-    if x < 0.0 && whole > 0 {
+    if x < 0.0 && digits != "0" {
         format!("-{out}")
     } else {
         out
@@ -343,5 +348,8 @@ mod tests {
         assert_eq!(signed_percent(None), "n/a");
         assert_eq!(money(1234567.4), "1,234,567");
         assert_eq!(money(-999.6), "-1,000");
+        assert_eq!(money(-0.4), "0");
+        assert_eq!(money(2e19), "20,000,000,000,000,000,000");
+        assert_eq!(money(f64::NAN), "n/a");
     }
 }

@@ -14,10 +14,91 @@ pub(super) fn plain_serde_message(message: &str) -> String {
         ("expected u32", "expected a non-negative whole number"),
         ("expected f64", "expected a number"),
         ("expected a boolean", "expected true or false"),
+        (
+            "number too large to fit in target type",
+            "is larger than a TOML file's largest whole number, 9223372036854775807",
+        ),
+        (
+            "number too small to fit in target type",
+            "is smaller than a TOML file's smallest whole number, -9223372036854775808",
+        ),
     ] {
         text = text.replace(rust, plain);
     }
     text
+}
+
+/// Largest median price and budget: a million in the scenario's currency keeps every price,
+/// basket and annual figure far from where floating point loses whole units.
+pub const MAX_PRICE: f64 = 1e6;
+/// Largest cost of an arm: a trillion.
+pub const MAX_COST: f64 = 1e12;
+
+/// Longest scenario, arm and segment name (and salt), in characters: names head table rows
+/// and chart legends.
+pub const MAX_NAME_CHARS: usize = 200;
+/// Longest scenario description, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 2_000;
+/// Longest currency label, in characters.
+pub const MAX_CURRENCY_CHARS: usize = 16;
+
+/// Characters that would act on a terminal or reorder text rather than show: the control
+/// characters (C0, DEL, C1: escape sequences start with one) and the bidirectional
+/// overrides and isolates, which can make text read other than it is.
+fn acts_on_terminal(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with every character that would act on a terminal written as an escape (`\u{1b}`),
+/// for messages that quote what a user wrote.
+pub fn escape_controls(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if acts_on_terminal(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// The start of a long value, for a message.
+fn excerpt(text: &str) -> String {
+    const SHOWN: usize = 40;
+    let escaped = escape_controls(text);
+    if escaped.chars().count() <= SHOWN {
+        escaped
+    } else {
+        escaped.chars().take(SHOWN).collect::<String>() + "…"
+    }
+}
+
+/// Names and descriptions reach terminals, tables and files: plain text of a sane length.
+pub(super) fn plain_text(p: &mut Vec<Problem>, key: &str, value: &str, max_chars: usize) {
+    if let Some(c) = value.chars().find(|&c| acts_on_terminal(c)) {
+        problem(
+            p,
+            key,
+            format!(
+                "(\"{}\") contains the control character U+{:04X}; names and descriptions must be plain text",
+                excerpt(value),
+                u32::from(c)
+            ),
+        );
+    } else {
+        let n = value.chars().count();
+        if n > max_chars {
+            problem(
+                p,
+                key,
+                format!(
+                    "(\"{}\") is {n} characters long; at most {max_chars} are allowed",
+                    excerpt(value)
+                ),
+            );
+        }
+    }
 }
 
 pub(super) fn problem(p: &mut Vec<Problem>, key: impl Into<String>, message: impl Into<String>) {
@@ -33,9 +114,14 @@ pub(super) fn in_range(p: &mut Vec<Problem>, key: &str, value: f64, min: f64, ma
     }
 }
 
-pub(super) fn positive(p: &mut Vec<Problem>, key: &str, value: f64) {
-    if !(value.is_finite() && value > 0.0) {
-        problem(p, key, format!("({value}) must be greater than 0"));
+/// A positive amount no larger than `max`.
+pub(super) fn positive(p: &mut Vec<Problem>, key: &str, value: f64, max: f64) {
+    if !(value.is_finite() && value > 0.0 && value <= max) {
+        problem(
+            p,
+            key,
+            format!("({value}) must be greater than 0 and at most {max}"),
+        );
     }
 }
 
@@ -160,7 +246,7 @@ pub(super) fn check_catalog(p: &mut Vec<Problem>, c: &CatalogParams) {
             ),
         );
     }
-    positive(p, "catalog.price_median", c.price_median);
+    positive(p, "catalog.price_median", c.price_median, MAX_PRICE);
     in_range(p, "catalog.price_spread", c.price_spread, 0.0, 3.0);
     in_range(
         p,
@@ -218,6 +304,7 @@ pub(super) fn check_segments(p: &mut Vec<Problem>, segments: &[SegmentParams]) {
     let mut seen = std::collections::HashSet::new();
     for (i, s) in segments.iter().enumerate() {
         let k = |f: &str| format!("segments[{i}].{f}");
+        plain_text(p, &k("name"), &s.name, MAX_NAME_CHARS);
         if s.name.trim().is_empty() {
             problem(p, k("name"), "must not be empty");
         } else if !seen.insert(s.name.as_str()) {
@@ -231,7 +318,7 @@ pub(super) fn check_segments(p: &mut Vec<Problem>, segments: &[SegmentParams]) {
         in_range(p, &k("visit_rate"), s.visit_rate, 0.0, 24.0);
         in_range(p, &k("visit_dispersion"), s.visit_dispersion, 0.01, 1000.0);
         in_range(p, &k("price_sensitivity"), s.price_sensitivity, 0.0, 20.0);
-        positive(p, &k("budget"), s.budget);
+        positive(p, &k("budget"), s.budget, MAX_PRICE);
         in_range(p, &k("active_hour"), s.active_hour, 0.0, 24.0);
         in_range(p, &k("active_hour_spread"), s.active_hour_spread, 0.0, 24.0);
         in_range(
@@ -267,6 +354,7 @@ pub(super) fn check_arms(p: &mut Vec<Problem>, raw: Vec<RawArm>) -> Vec<ArmSpec>
     let mut arms = Vec::with_capacity(raw.len());
     for (i, a) in raw.into_iter().enumerate() {
         let key = format!("arms[{i}]");
+        plain_text(p, &format!("{key}.name"), &a.name, MAX_NAME_CHARS);
         if a.name.trim().is_empty() {
             problem(p, format!("{key}.name"), "must not be empty");
         } else if !seen.insert(a.name.clone()) {
@@ -277,7 +365,16 @@ pub(super) fn check_arms(p: &mut Vec<Problem>, raw: Vec<RawArm>) -> Vec<ArmSpec>
             );
         }
         let traffic = a.traffic.unwrap_or(even);
-        in_range(p, &format!("{key}.traffic"), traffic, 0.0, 1.0);
+        if traffic == 0.0 {
+            // Such an arm meets nobody: every comparison with it would be empty.
+            problem(
+                p,
+                format!("{key}.traffic"),
+                "(0) must be greater than 0: an arm without traffic gets no shoppers (remove the arm instead)",
+            );
+        } else {
+            in_range(p, &format!("{key}.traffic"), traffic, 0.0, 1.0);
+        }
         let mut family = |f: Family, raw: Option<RawStrategy>, field: &str| {
             registry::check(f, raw.as_ref(), &format!("{key}.{field}")).unwrap_or_else(|mut e| {
                 p.append(&mut e);
@@ -307,6 +404,7 @@ pub(super) fn check_arms(p: &mut Vec<Problem>, raw: Vec<RawArm>) -> Vec<ArmSpec>
 
 pub(super) fn check_business(p: &mut Vec<Problem>, b: &BusinessParams) {
     in_range(p, "business.annual_visitors", b.annual_visitors, 0.0, 1e12);
+    plain_text(p, "business.currency", &b.currency, MAX_CURRENCY_CHARS);
     if b.currency.trim().is_empty() {
         problem(p, "business.currency", "must not be empty");
     }
@@ -318,7 +416,8 @@ pub(super) fn check_costs(p: &mut Vec<Problem>, c: &CostParams, arms: &[ArmSpec]
     in_range(p, "costs.per_email", c.per_email, 0.0, 1000.0);
     in_range(p, "costs.per_sms", c.per_sms, 0.0, 1000.0);
     for (name, costs) in &c.arms {
-        if !arms.iter().any(|a| &a.name == name) {
+        // Without arms (their problems are reported) no name can be matched.
+        if !arms.is_empty() && !arms.iter().any(|a| &a.name == name) {
             problem(
                 p,
                 format!("costs.arms.{name}"),
@@ -337,11 +436,16 @@ pub(super) fn check_costs(p: &mut Vec<Problem>, c: &CostParams, arms: &[ArmSpec]
         ] {
             let key = format!("costs.arms.{name}.{field}");
             let (lo, _, hi) = m.low_mid_high();
-            if !(lo.is_finite() && hi.is_finite() && lo >= 0.0) {
+            if !(lo.is_finite() && hi.is_finite() && lo >= 0.0 && hi <= MAX_COST) {
+                let value = if lo == hi {
+                    format!("{lo}")
+                } else {
+                    format!("[{lo}, {hi}]")
+                };
                 problem(
                     p,
                     key,
-                    format!("({lo}..{hi}) must be a non-negative amount"),
+                    format!("({value}) must be an amount between 0 and {MAX_COST}"),
                 );
             } else if lo > hi {
                 problem(

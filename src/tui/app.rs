@@ -568,7 +568,10 @@ mod tests {
     #[test]
     fn a_failed_export_is_reported_not_fatal() {
         let mut app = app();
-        app.export_dir = "/nonexistent/shoplab-export".into();
+        // A folder below a file cannot be made.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("file"), "x").unwrap();
+        app.export_dir = dir.path().join("file/export");
         feed(&mut app, 0, &days());
         app.update(Action::Export);
         assert!(app.status.as_deref().unwrap().starts_with("export failed"));

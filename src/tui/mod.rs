@@ -65,7 +65,7 @@ pub enum TuiError {
 /// Opens the dashboard on a checked scenario and returns when the person quits. The terminal
 /// is restored however this ends.
 pub fn run(scenario: Scenario) -> Result<(), TuiError> {
-    if !io::stdout().is_terminal() {
+    if !has_terminal() {
         return Err(TuiError::NotATerminal);
     }
     let mut app = App::new(scenario.clone(), Theme::from_env());
@@ -74,6 +74,19 @@ pub fn run(scenario: Scenario) -> Result<(), TuiError> {
     let result = event_loop(&mut guard, &mut app, &engine);
     drop(guard);
     result
+}
+
+/// Whether the dashboard can run here: it draws on standard output and reads keys from
+/// standard input or, when that is redirected, from the controlling terminal (which a
+/// process started by `setsid` or a service manager does not have).
+fn has_terminal() -> bool {
+    io::stdout().is_terminal()
+        && (io::stdin().is_terminal()
+            || std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open("/dev/tty")
+                .is_ok())
 }
 
 fn event_loop(

@@ -120,7 +120,9 @@ pub(crate) fn comparison_rows(r: &Report) -> Vec<Vec<String>> {
         for (metric, c) in ordered(a.vs_control.as_ref()) {
             let truth = match (c.true_lift, c.covered) {
                 (Some(t), Some(true)) => format!("{} covered", signed_percent(Some(t))),
-                (Some(t), _) => format!("{} missed", signed_percent(Some(t))),
+                (Some(t), Some(false)) => format!("{} missed", signed_percent(Some(t))),
+                // No interval to hold it against.
+                (Some(t), None) => signed_percent(Some(t)),
                 (None, _) => "n/a".into(),
             };
             rows.push(vec![

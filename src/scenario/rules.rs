@@ -108,9 +108,27 @@ pub(super) fn problem(p: &mut Vec<Problem>, key: impl Into<String>, message: imp
     });
 }
 
+/// A number as a person would write it: `1e300` rather than three hundred digits.
+pub(super) fn number(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-6..1e15).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
 pub(super) fn in_range(p: &mut Vec<Problem>, key: &str, value: f64, min: f64, max: f64) {
     if !(value.is_finite() && value >= min && value <= max) {
-        problem(p, key, format!("({value}) must be between {min} and {max}"));
+        problem(
+            p,
+            key,
+            format!(
+                "({}) must be between {} and {}",
+                number(value),
+                number(min),
+                number(max)
+            ),
+        );
     }
 }
 
@@ -120,7 +138,11 @@ pub(super) fn positive(p: &mut Vec<Problem>, key: &str, value: f64, max: f64) {
         problem(
             p,
             key,
-            format!("({value}) must be greater than 0 and at most {max}"),
+            format!(
+                "({}) must be greater than 0 and at most {}",
+                number(value),
+                number(max)
+            ),
         );
     }
 }
@@ -438,14 +460,17 @@ pub(super) fn check_costs(p: &mut Vec<Problem>, c: &CostParams, arms: &[ArmSpec]
             let (lo, _, hi) = m.low_mid_high();
             if !(lo.is_finite() && hi.is_finite() && lo >= 0.0 && hi <= MAX_COST) {
                 let value = if lo == hi {
-                    format!("{lo}")
+                    number(lo)
                 } else {
-                    format!("[{lo}, {hi}]")
+                    format!("[{}, {}]", number(lo), number(hi))
                 };
                 problem(
                     p,
                     key,
-                    format!("({value}) must be an amount between 0 and {MAX_COST}"),
+                    format!(
+                        "({value}) must be an amount between 0 and {}",
+                        number(MAX_COST)
+                    ),
                 );
             } else if lo > hi {
                 problem(

@@ -230,9 +230,12 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     if let Some(dir) = &args.plots {
         output::prepare_folder(dir)?;
     }
+    // Refused before anything is built: an allocation failure would abort after minutes.
+    shoplab::footprint::check(&scenario)
+        .map_err(|e| Failure::BadInput(format!("{}: {e}", args.scenario)))?;
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(t) = args.threads {
-        pool = pool.num_threads(usize::from(t));
+        pool = pool.num_threads(threads(usize::from(t)));
     }
     let pool = pool
         .build()
@@ -272,6 +275,20 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     out.write(&report.render(args.format.into()))?;
     eprintln!("{}", throughput(&scenario, &snapshot, built, elapsed));
     Ok(())
+}
+
+/// The worker threads for `--threads asked`: more than the cores only add switching (1,024
+/// threads ran 100 times slower), so they are capped at the core count, with a note.
+fn threads(asked: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if asked > cores {
+        eprintln!(
+            "note: --threads {asked} is more than the {cores} cores here; using {cores} (results do not depend on it)"
+        );
+        cores
+    } else {
+        asked
+    }
 }
 
 /// The run's own throughput, for stderr: the world's build time apart from the simulation,
@@ -314,8 +331,9 @@ fn write_plots(report: &Report, dir: &Path) -> Result<Vec<(String, String)>, Fai
 
 /// Runs `shoplab tui`: the scenario is checked before the terminal is touched, so a bad one
 /// exits 2 with its message on a normal screen.
-pub fn tui(scenario: &str) -> Result<(), Failure> {
-    let scenario = Scenario::load(scenario).map_err(|e| Failure::BadInput(e.to_string()))?;
+pub fn tui(name: &str) -> Result<(), Failure> {
+    let scenario = Scenario::load(name).map_err(|e| Failure::BadInput(e.to_string()))?;
+    shoplab::footprint::check(&scenario).map_err(|e| Failure::BadInput(format!("{name}: {e}")))?;
     shoplab::tui::run(scenario).map_err(|e| match e {
         shoplab::tui::TuiError::NotATerminal => Failure::BadInput(e.to_string()),
         _ => Failure::Other(e.to_string()),
@@ -326,12 +344,13 @@ pub fn tui(scenario: &str) -> Result<(), Failure> {
 pub fn validate(scenario: &str) -> Result<(), Failure> {
     let s = Scenario::load(scenario).map_err(|e| Failure::BadInput(e.to_string()))?;
     print_stdout(&format!(
-        "{scenario}: valid — '{}', {} shoppers × {} days, {} arm{}\n",
+        "{scenario}: valid — '{}', {} shoppers × {} days, {} arm{}, about {} of memory\n",
         s.name,
         s.shoppers,
         s.days,
         s.arms.len(),
-        if s.arms.len() == 1 { "" } else { "s" }
+        if s.arms.len() == 1 { "" } else { "s" },
+        shoplab::footprint::bytes(shoplab::footprint::estimate(&s).total())
     ))
 }
 

@@ -19,6 +19,7 @@
 //! ```
 
 pub mod experiment;
+pub mod footprint;
 pub mod metrics;
 pub mod output;
 pub mod report;

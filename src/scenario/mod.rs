@@ -25,8 +25,8 @@ pub use params::{
 use crate::strategy::registry::StrategySpec;
 use experiment::{check_experiment, RawExperiment};
 use rules::{
-    check_arms, check_business, check_catalog, check_costs, check_segments, check_world, count,
-    plain_serde_message, plain_text, problem,
+    check_arms, check_business, check_catalog, check_catalog_size, check_costs, check_segments,
+    check_world, count, plain_serde_message, plain_text, problem,
 };
 pub use rules::{escape_controls, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS};
 
@@ -332,6 +332,7 @@ fn check(raw: RawScenario, fallback_name: &str, p: &mut Vec<Problem>) -> Scenari
     let days = count(p, "days", raw.days, 1, 3650);
     check_world(p, &raw.world);
     check_catalog(p, &raw.catalog);
+    check_catalog_size(p, &raw.catalog, &raw.world);
     let segments = raw
         .segments
         .unwrap_or_else(|| vec![SegmentParams::default()]);

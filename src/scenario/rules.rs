@@ -318,6 +318,23 @@ pub(super) fn check_catalog(p: &mut Vec<Problem>, c: &CatalogParams) {
     );
 }
 
+/// Products × latent dimensions: every product has a hidden vector of that many floats.
+pub(super) fn check_catalog_size(p: &mut Vec<Problem>, c: &CatalogParams, w: &WorldParams) {
+    let cells = c.products.max(0) as u64 * w.latent_dim as u64;
+    if cells > crate::footprint::MAX_CATALOG_CELLS {
+        problem(
+            p,
+            "catalog.products",
+            format!(
+                "({}) × world.latent_dim ({}) is {cells}; at most {} are supported (fewer products or dimensions)",
+                c.products,
+                w.latent_dim,
+                crate::footprint::MAX_CATALOG_CELLS
+            ),
+        );
+    }
+}
+
 pub(super) fn check_segments(p: &mut Vec<Problem>, segments: &[SegmentParams]) {
     if segments.is_empty() {
         problem(p, "segments", "must list at least one segment");
@@ -370,6 +387,17 @@ pub(super) fn check_arms(p: &mut Vec<Problem>, raw: Vec<RawArm>) -> Vec<ArmSpec>
             "must list at least one arm (the first is the control)",
         );
         return Vec::new();
+    }
+    if raw.len() > crate::footprint::MAX_ARMS {
+        problem(
+            p,
+            "arms",
+            format!(
+                "lists {} arms; at most {} are supported",
+                raw.len(),
+                crate::footprint::MAX_ARMS
+            ),
+        );
     }
     let even = 1.0 / raw.len() as f64;
     let mut seen = std::collections::HashSet::new();

@@ -15,6 +15,10 @@ pub(super) fn plain_serde_message(message: &str) -> String {
         ("expected f64", "expected a number"),
         ("expected a boolean", "expected true or false"),
         (
+            "data did not match any variant of untagged enum RawStrategy",
+            "must be a strategy name, or a table with kind and parameters",
+        ),
+        (
             "number too large to fit in target type",
             "is larger than a TOML file's largest whole number, 9223372036854775807",
         ),

@@ -5,7 +5,7 @@
 //! [`estimate`] is a sum of named terms, one per component of a run. The sizes per shopper,
 //! per product and per arm are calibrated against the peak resident size of real runs
 //! (`/usr/bin/time -v`, release build; the figures are in the comments and the README) and
-//! rounded up, so the estimate errs on the large side by 5–25%. A change to what a run keeps
+//! rounded up, so the estimate errs on the large side by 4–55% (the README lists the runs). A change to what a run keeps
 //! (a second truth run, copies of strategies) needs a term here.
 
 use std::fmt;

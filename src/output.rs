@@ -222,10 +222,7 @@ fn kind_for(path: &Path, shown: &str) -> Result<Kind, OutputError> {
         return Ok(Kind::Stdout);
     }
     if names_a_folder(path) {
-        return Err(refuse(format!(
-            "is a folder; give a file name, e.g. {}",
-            Path::new(path).join("results.json").display()
-        )));
+        return Err(a_folder(path, shown));
     }
     match fs::metadata(path) {
         // `fs::metadata` follows every link, the kernel's descriptor links included.
@@ -235,10 +232,7 @@ fn kind_for(path: &Path, shown: &str) -> Result<Kind, OutputError> {
                 return Ok(Kind::Stdout);
             }
             if ft.is_dir() {
-                return Err(refuse(format!(
-                    "is a folder; give a file name, e.g. {}",
-                    path.join("results.json").display()
-                )));
+                return Err(a_folder(path, shown));
             }
             if ft.is_char_device() {
                 return OpenOptions::new()
@@ -293,6 +287,16 @@ fn kind_for(path: &Path, shown: &str) -> Result<Kind, OutputError> {
             Err(not_a_folder(folder_of(path), shown))
         }
         Err(source) => Err(unwritable(shown, "look at the path", source)),
+    }
+}
+
+fn a_folder(path: &Path, shown: &str) -> OutputError {
+    OutputError::Refused {
+        path: shown.to_string(),
+        reason: format!(
+            "is a folder; give a file name, e.g. {}",
+            path.join("results.json").display()
+        ),
     }
 }
 

@@ -123,7 +123,8 @@ fn a_fifo_is_written_in_place() {
     let fifo = dir.path().join("pipe");
     let made = Process::new("mkfifo").arg(&fifo).status().unwrap();
     assert!(made.success(), "mkfifo failed");
-    let reader = {
+    let (sent, received) = std::sync::mpsc::channel();
+    {
         let fifo = fifo.clone();
         std::thread::spawn(move || {
             let mut text = String::new();
@@ -131,11 +132,15 @@ fn a_fifo_is_written_in_place() {
                 .unwrap()
                 .read_to_string(&mut text)
                 .unwrap();
-            text
-        })
-    };
+            let _ = sent.send(text);
+        });
+    }
     run_to(&fifo).success();
-    assert!(is_report(&reader.join().unwrap()));
+    // A run that renamed a file over the FIFO never opened it: the reader would wait forever.
+    let text = received
+        .recv_timeout(Duration::from_secs(30))
+        .expect("nothing was written to the FIFO");
+    assert!(is_report(&text));
     assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
     assert_eq!(names_in(dir.path()), ["pipe"]);
 }

@@ -2,6 +2,7 @@
 //! simulation.
 
 use serde::Serialize;
+use shoplab::format::number;
 
 use shoplab::stats::{
     beta_binomial_chance_to_beat, mde_proportions, normal_chance_to_beat_means, sample_size_means,
@@ -9,7 +10,26 @@ use shoplab::stats::{
     MeanSummary, StatsError,
 };
 
-use crate::cli::Failure;
+/// Why a calculation could not be made: the numbers given cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CalcError {
+    /// An argument could not be read.
+    #[error("{flag}: {reason}")]
+    Argument {
+        /// The command-line flag, e.g. `--control`.
+        flag: &'static str,
+        /// What is wrong with its value.
+        reason: String,
+    },
+    /// The statistics refused the numbers (too few, out of range).
+    #[error(transparent)]
+    Stats(#[from] StatsError),
+}
+
+/// The reason an argument was refused, tied to its flag.
+fn argument(flag: &'static str) -> impl FnOnce(String) -> CalcError {
+    move |reason| CalcError::Argument { flag, reason }
+}
 
 /// Parses `200/10000` into (successes, trials).
 pub fn parse_rate(text: &str) -> Result<(u64, u64), String> {
@@ -61,10 +81,6 @@ struct TestOutput {
     significant: bool,
     chance_to_beat: Option<f64>,
     expected_loss: Option<f64>,
-}
-
-fn bad(e: StatsError) -> Failure {
-    Failure::BadInput(e.to_string())
 }
 
 fn render(out: &TestOutput, json: bool) -> String {
@@ -120,11 +136,10 @@ pub fn proportions(
     treatment: &str,
     alpha: f64,
     json: bool,
-) -> Result<String, Failure> {
-    let (xc, nc) = parse_rate(control).map_err(|e| Failure::BadInput(format!("--control: {e}")))?;
-    let (xt, nt) =
-        parse_rate(treatment).map_err(|e| Failure::BadInput(format!("--treatment: {e}")))?;
-    let c = two_proportion_z_test(xc, nc, xt, nt, alpha).map_err(bad)?;
+) -> Result<String, CalcError> {
+    let (xc, nc) = parse_rate(control).map_err(argument("--control"))?;
+    let (xt, nt) = parse_rate(treatment).map_err(argument("--treatment"))?;
+    let c = two_proportion_z_test(xc, nc, xt, nt, alpha)?;
     let b = beta_binomial_chance_to_beat(xc, nc, xt, nt).ok();
     Ok(render(
         &with_bayes("two-proportion z-test", alpha, c, b),
@@ -133,10 +148,10 @@ pub fn proportions(
 }
 
 /// `shoplab stats means`.
-pub fn means(control: &str, treatment: &str, alpha: f64, json: bool) -> Result<String, Failure> {
-    let c = parse_summary(control).map_err(|e| Failure::BadInput(format!("--control: {e}")))?;
-    let t = parse_summary(treatment).map_err(|e| Failure::BadInput(format!("--treatment: {e}")))?;
-    let cmp = welch_t_test(&c, &t, alpha).map_err(bad)?;
+pub fn means(control: &str, treatment: &str, alpha: f64, json: bool) -> Result<String, CalcError> {
+    let c = parse_summary(control).map_err(argument("--control"))?;
+    let t = parse_summary(treatment).map_err(argument("--treatment"))?;
+    let cmp = welch_t_test(&c, &t, alpha)?;
     let b = normal_chance_to_beat_means(&c, &t).ok();
     Ok(render(&with_bayes("Welch t-test", alpha, cmp, b), json))
 }
@@ -172,13 +187,27 @@ struct PowerOutput {
     exact_per_arm: f64,
 }
 
+/// Most units per arm `power` answers with: 10^15.
+const MAX_PER_ARM: f64 = 1e15;
+
 /// `shoplab power`.
-pub fn power(q: PowerQuestion, json: bool) -> Result<String, Failure> {
+pub fn power(q: PowerQuestion, json: bool) -> Result<String, CalcError> {
     let exact = match q.sd {
         None => sample_size_proportions(q.baseline, q.mde, q.alpha, q.power, q.arms),
         Some(sd) => sample_size_means(sd, q.mde * q.baseline, q.alpha, q.power, q.arms),
+    }?;
+    // Counts are whole numbers: past a quadrillion per arm (where a double still counts units
+    // exactly and the total fits) no experiment could run, so the question is refused.
+    if exact > MAX_PER_ARM {
+        return Err(CalcError::Argument {
+            flag: "--mde",
+            reason: format!(
+                "({}) is too small against the baseline ({}): it needs {exact:.2e} units per arm, more than any experiment can have; raise --mde",
+                number(q.mde),
+                number(q.baseline)
+            ),
+        });
     }
-    .map_err(bad)?;
     let per_arm = exact.ceil() as u64;
     let out = PowerOutput {
         metric: if q.sd.is_some() { "mean" } else { "proportion" },
@@ -198,7 +227,7 @@ pub fn power(q: PowerQuestion, json: bool) -> Result<String, Failure> {
     let mut text = format!(
         "To detect a {:+.1}% relative change from a baseline of {} with {:.0}% power at α = {}{}:\n  {} per arm, {} in all ({} arms)\n",
         100.0 * q.mde,
-        q.baseline,
+        number(q.baseline),
         100.0 * q.power,
         q.alpha,
         if q.arms > 2 { " (Bonferroni across the arms)" } else { "" },

@@ -11,6 +11,7 @@
 use std::fmt;
 
 use crate::scenario::Scenario;
+pub use crate::scenario::{MAX_ARMS, MAX_CATALOG_CELLS};
 use crate::strategy::registry::StrategySpec;
 
 /// Bytes of one shopper's hidden traits, profile and daily record, beside the taste vector
@@ -30,13 +31,6 @@ const BASELINE_BYTES: u64 = 24_000_000;
 /// Bytes of one arm whatever its size: its strategies' fixed tables, day buffers, monitors
 /// (1,000 popularity arms of 500 shoppers and 2,000 products: 55 MB).
 const ARM_FIXED_BYTES: u64 = 8_000;
-
-/// Largest number of arms of an experiment: each arm keeps its own strategies, buffers and
-/// statistics, and 64 is already far past what an A/B/n test can power.
-pub const MAX_ARMS: usize = 64;
-/// Largest catalog: products × latent dimensions (a hidden vector of floats per product).
-/// 50 million keeps the vectors at 200 MB and the catalog's build within seconds.
-pub const MAX_CATALOG_CELLS: u64 = 50_000_000;
 
 /// A run's estimated memory, by component, in bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -372,7 +366,7 @@ mod tests {
         for family in Family::ALL {
             for info in registry::infos(family) {
                 let raw = crate::scenario::RawStrategy::Name(info.name.to_string());
-                let spec = registry::check(family, Some(&raw), "k").unwrap();
+                let spec = crate::scenario::check_strategy(family, Some(&raw), "k").unwrap();
                 assert!(
                     strategy_memory(&spec).is_some(),
                     "no memory estimate for {family} '{}'",

@@ -1,81 +1,14 @@
-//! Mergeable metric accumulators and the derived metrics of DESIGN §4.
+//! Mergeable metric accumulators and the derived metrics of docs/ARCHITECTURE.md §5.
 //!
-//! [`Counts`] are sums, merged by addition in a fixed order so results do not depend on the
-//! thread count. [`ShopperMoments`] hold the per-shopper sums of squares and cross-products
-//! that the statistics need (clustered ratio metrics, means).
+//! The world tallies [`Counts`] as it simulates; [`ShopperMoments`] hold the per-shopper
+//! sums of squares and cross-products that the statistics need (clustered ratio metrics,
+//! means), taken from the shoppers' histories. Both merge by addition, in a fixed order so
+//! results do not depend on the thread count.
 
 use serde::Serialize;
 
 use crate::stats::{CupedMoments, MeanMoments, RatioMoments};
-use crate::world::History;
-
-macro_rules! counts {
-    ($($(#[$doc:meta])* $field:ident : $ty:ty),* $(,)?) => {
-        /// Event counts and money sums of an arm, for a day or a whole run.
-        #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
-        pub struct Counts {
-            $($(#[$doc])* pub $field: $ty,)*
-        }
-
-        impl Counts {
-            /// Adds another accumulator into this one.
-            pub fn merge(&mut self, other: &Counts) {
-                $(self.$field += other.$field;)*
-            }
-        }
-    };
-}
-
-counts! {
-    /// Visits, from any source.
-    visits: u64,
-    /// Visits started by a message click.
-    message_visits: u64,
-    /// Slate impressions.
-    impressions: u64,
-    /// Products seen through search.
-    organic_views: u64,
-    /// Product clicks.
-    clicks: u64,
-    /// Checkouts reached with a non-empty cart.
-    carts: u64,
-    /// Orders.
-    orders: u64,
-    /// Units sold.
-    units: u64,
-    /// Revenue.
-    revenue: f64,
-    /// Gross margin after discounts and loyalty points earned, before message costs.
-    gross_margin: f64,
-    /// Discounts given (list price minus price paid).
-    discounts: f64,
-    /// Checkouts abandoned.
-    abandoned: u64,
-    /// Orders that bought a cart abandoned on an earlier day.
-    recovered_carts: u64,
-    /// Messages sent.
-    messages: u64,
-    /// Emails sent.
-    emails: u64,
-    /// SMS sent.
-    sms: u64,
-    /// Messages opened.
-    opens: u64,
-    /// Messages clicked.
-    message_clicks: u64,
-    /// Unsubscribes.
-    unsubscribes: u64,
-    /// Cost of messages sent.
-    message_cost: f64,
-    /// Offers delivered: retention offers in an opened message, promo codes shown on site.
-    offers_delivered: u64,
-    /// Offers redeemed in an order.
-    offers_redeemed: u64,
-    /// Shoppers who lapsed (ground truth; the shop does not see this).
-    lapses: u64,
-    /// Lapsed shoppers who came back.
-    returns: u64,
-}
+use crate::world::{Counts, History};
 
 /// `num / den`, or 0 when there is nothing to divide (no NaN in reports).
 pub fn ratio(num: f64, den: f64) -> f64 {
@@ -147,8 +80,8 @@ impl ShopperMoments {
     }
 }
 
-/// The headline metrics of an arm (DESIGN §4). Rates are fractions; money is in the
-/// scenario's currency.
+/// The headline metrics of an arm (docs/ARCHITECTURE.md §5). Rates are fractions; money is
+/// in the scenario's currency.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Metrics {
     /// Orders ÷ visits.

@@ -1,7 +1,7 @@
 //! ROI sizing: what an arm would earn and cost at the scenario's annual traffic, with the
 //! statistical uncertainty of the experiment and the uncertainty of the cost ranges.
 //!
-//! Definitions (DESIGN §4):
+//! Definitions (docs/ARCHITECTURE.md §5):
 //! - Incremental annual revenue and margin = annual visits × (arm − control) per visit.
 //!   Margin is after discounts and message costs. Per-visit differences come from the
 //!   delta method clustered by shopper, so their intervals carry into every money figure.

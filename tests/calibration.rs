@@ -1,9 +1,10 @@
-//! The default world is calibrated to the figures the project was founded on (DESIGN §1):
-//! with popularity recommendations, list prices and a weekly newsletter at a fixed hour,
-//! conversion per visit 1.8–2.6%, AOV $60–90, cart abandonment 65–80%, open rate 15–25%.
+//! The default world is calibrated to the figures the project was founded on
+//! (docs/ARCHITECTURE.md §3): with popularity recommendations, list prices and a weekly
+//! newsletter at a fixed hour, conversion per visit 1.8–2.6%, AOV $60–90, cart abandonment
+//! 65–80%, open rate 15–25%.
 
-use shoplab::scenario::RawStrategy;
-use shoplab::strategy::registry::{self, Family};
+use shoplab::scenario::{check_strategy, RawStrategy};
+use shoplab::strategy::registry::Family;
 use shoplab::{Engine, Scenario, Snapshot};
 
 fn run(name: &str, seed: u64) -> Snapshot {
@@ -50,7 +51,7 @@ fn best_sellers_beat_random_recommendations() {
         scenario.seed = seed;
         let random = RawStrategy::Name("random".into());
         scenario.arms[1].recommender =
-            registry::check(Family::Recommender, Some(&random), "arms[1].recommender").unwrap();
+            check_strategy(Family::Recommender, Some(&random), "arms[1].recommender").unwrap();
         let snapshot = simulate(scenario);
         let (popularity, random) = (&snapshot.arms[0], &snapshot.arms[1]);
         assert_eq!(random.strategies[0], "random");

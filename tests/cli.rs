@@ -326,3 +326,25 @@ fn stats_and_power_give_textbook_answers() {
         .assert()
         .code(2);
 }
+
+/// A build without the dashboard still checks the scenario, then says why nothing opens.
+#[cfg(not(feature = "tui"))]
+#[test]
+fn without_the_tui_feature_the_dashboard_says_it_is_not_built_in() {
+    shoplab()
+        .args(["tui", "no-such-scenario"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no-such-scenario: no such file"));
+    for args in [&[][..], &["tui"][..], &["tui", "fashion"][..]] {
+        shoplab().args(args).assert().code(1).stdout("").stderr(
+            predicate::str::contains("built without the dashboard")
+                .and(predicate::str::contains("shoplab run")),
+        );
+    }
+    shoplab()
+        .args(["tui", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("not in this build"));
+}

@@ -338,12 +338,20 @@ fn command_line(dir: &Path, rng: &mut Rng64) -> Vec<String> {
                 "--baseline".into(),
                 pick(
                     rng,
-                    &["0.02", "0.5", "0", "1", "-1", "x", "1e-5", "0.999", "75"],
+                    &[
+                        "0.02", "0.5", "0", "1", "-1", "x", "1e-5", "0.999", "75", "1e-300",
+                        "1e308",
+                    ],
                 ),
             ]);
             args.extend([
                 "--mde".into(),
-                pick(rng, &["0.1", "-0.5", "0", "0.001", "5", "nan", "inf"]),
+                pick(
+                    rng,
+                    &[
+                        "0.1", "-0.5", "0", "0.001", "5", "nan", "inf", "1e-8", "1e-300",
+                    ],
+                ),
             ]);
             for _ in 0..rng.random_range(0..4) {
                 match rng.random_range(0..5) {

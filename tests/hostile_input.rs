@@ -346,3 +346,58 @@ fn the_seed_flag_takes_what_a_file_can_hold() {
         .success()
         .stdout(predicate::str::contains("\"seed\": 9223372036854775807"));
 }
+
+#[test]
+fn unknown_strategies_and_parameters_suggest_the_closest() {
+    refused(
+        "[[arms]]\nname = \"a\"\n[[arms]]\nname = \"b\"\nrecommender = \"itemcf\"\n",
+        &[
+            "arms[1].recommender: ('itemcf') is not a recommender strategy; did you mean 'item-cf'?",
+            "(line 5)",
+        ],
+    );
+    refused(
+        "[[arms]]\nname = \"a\"\nrecommender = { kind = \"item-cf\", neighbors = 5 }\n",
+        &["arms[0].recommender.neighbors: is not a parameter of 'item-cf'; did you mean 'neighbours'?"],
+    );
+}
+
+#[test]
+fn power_at_extreme_scales_is_right_or_refused() {
+    // The total wrapped past u64, a tiny baseline saturated, and huge numbers gave 0 per arm.
+    for (args, fragment) in [
+        (
+            &["--baseline", "0.5", "--mde", "1e-8", "--arms", "1000"][..],
+            "--mde: (1e-8) is too small against the baseline (0.5)",
+        ),
+        (
+            &["--baseline", "1e-300", "--mde", "0.1"][..],
+            "needs 1.65e303 units per arm",
+        ),
+        (
+            &["--baseline", "75", "--mde", "5", "--sd", "1e308"][..],
+            "no finite sample detects it",
+        ),
+    ] {
+        shoplab().arg("power").args(args).assert().code(2).stderr(
+            predicate::str::contains(fragment).and(predicate::str::contains("panicked").not()),
+        );
+    }
+    // σ/δ is all that matters for means: 1e308 and 1e307 give what 1 and 0.1 give, 1,570.
+    shoplab()
+        .args([
+            "power",
+            "--baseline",
+            "1e308",
+            "--sd",
+            "1e308",
+            "--mde",
+            "0.1",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("baseline of 1e308")
+                .and(predicate::str::contains("1570 per arm, 3140 in all")),
+        );
+}

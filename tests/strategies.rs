@@ -7,12 +7,11 @@ use shoplab::experiment::ArmSnapshot;
 use shoplab::report::{Format, Report};
 use shoplab::rng::SimRng;
 use shoplab::scenario::Scenario;
-use shoplab::strategy::email::Due;
 use shoplab::strategy::registry::{self, infos, BuildContext, Family, StrategySpec};
-use shoplab::strategy::{Pricing, Shop, Strategies};
+use shoplab::strategy::{Pricing, Strategies};
 use shoplab::world::{
-    Campaign, CartLine, DayContext, DayLog, DayOutput, History, Offer, ProductInfo, ShopperState,
-    ShopperView, World,
+    Campaign, CartLine, DayContext, DayLog, DayOutput, Due, History, Offer, ProductInfo, Shop,
+    ShopperState, ShopperView, World,
 };
 use shoplab::{Engine, Snapshot};
 
@@ -221,7 +220,7 @@ fn demand_pricing_never_leaves_its_guardrails() {
              pricing = {{ kind = \"demand\", floor = {floor}, ceiling = {ceiling}, \
              max_daily_change = {step}, response = 4, half_life_days = 1, prior_views = 10 }}\n"
         ));
-        let world = World::new(&scenario);
+        let world = World::new(scenario.world_setup());
         let a = &scenario.arms[0];
         let mut strategies = build(
             &world,
@@ -328,7 +327,7 @@ fn no_strategy_panics_on_an_empty_history_or_category() {
     let snapshot = run(scenario.clone());
     Report::new(&scenario, &snapshot).render(Format::Json);
 
-    let world = World::new(&scenario);
+    let world = World::new(scenario.world_setup());
     let empty = History::default();
     let waiting = History {
         cart_abandoned_day: Some(0),

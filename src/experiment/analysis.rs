@@ -69,8 +69,9 @@ pub fn value(m: &Metrics, metric: &str) -> f64 {
     }
 }
 
-/// The test DESIGN §4 prescribes for each metric: delta method for ratio metrics clustered
-/// by shopper, Welch for means per shopper, two-proportion z for proportions.
+/// The test each metric is analysed with (docs/ARCHITECTURE.md §5): delta method for ratio
+/// metrics clustered by shopper, Welch for means per shopper, two-proportion z for
+/// proportions.
 fn test(
     control: &ArmSnapshot,
     arm: &ArmSnapshot,

@@ -15,12 +15,12 @@ use super::allocation::thompson_weights;
 use super::assignment::assign;
 use super::monitor::ArmMonitor;
 use super::snapshot::{ArmSnapshot, ArmTruth, Snapshot};
-use crate::metrics::{Counts, Metrics, ShopperMoments};
+use crate::metrics::{Metrics, ShopperMoments};
 use crate::rng::mix64;
 use crate::scenario::{Allocation, ArmSpec, Scenario};
 use crate::strategy::registry::{self, BuildContext};
-use crate::strategy::{Shop, Strategies};
-use crate::world::{DayContext, DayLog, DayOutput, ShopperId, ShopperState, World};
+use crate::strategy::Strategies;
+use crate::world::{Counts, DayContext, DayLog, DayOutput, Shop, ShopperId, ShopperState, World};
 
 /// Shoppers per parallel work item. Fixed, so merge order never depends on threads.
 const CHUNK: usize = 1024;
@@ -95,7 +95,7 @@ pub struct Engine {
 impl Engine {
     /// Builds the world, runs the pre-period if any, and assigns shoppers to arms.
     pub fn new(scenario: Scenario) -> Self {
-        let world = World::new(&scenario);
+        let world = World::new(scenario.world_setup());
         let ctx = BuildContext {
             catalog: world.catalog(),
             population: scenario.shoppers,

@@ -16,11 +16,12 @@ use crate::experiment::analysis::{
     Srm,
 };
 use crate::experiment::{ArmSnapshot, Snapshot};
-use crate::metrics::{Counts, Metrics};
+use crate::metrics::Metrics;
 use crate::roi::{analyze as analyze_roi, ArmRoi};
 use crate::scenario::Scenario;
+use crate::world::Counts;
 pub(crate) use text::{
-    break_even_notes, comparison_rows, experiment_notes, money, percent, results_rows, roi_rows,
+    break_even_notes, comparison_rows, experiment_notes, results_rows, roi_rows,
 };
 
 /// Output formats of `shoplab run`.

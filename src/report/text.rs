@@ -1,19 +1,15 @@
-//! Rows and sentences the text formats (table and markdown) share, and their number formats.
+//! Rows and sentences the text formats (table and markdown) share.
 
 use std::collections::BTreeMap;
 
 use super::Report;
 use crate::experiment::analysis::{self, MetricComparison};
+use crate::format::{self, interval, percent, whole};
 use crate::scenario::Allocation;
-
-/// `12.3%` for a fraction.
-pub(crate) fn percent(x: f64) -> String {
-    format!("{:.2}%", 100.0 * x)
-}
 
 /// `+12.3%` for a relative lift, `n/a` when undefined.
 pub(crate) fn signed_percent(x: Option<f64>) -> String {
-    x.map_or_else(|| "n/a".into(), |v| format!("{:+.1}%", 100.0 * v))
+    x.map_or_else(|| "n/a".into(), format::signed_percent)
 }
 
 /// `+12.3% [+5.1, +19.4] *` — lift, interval and a star when significant after the Holm
@@ -23,12 +19,7 @@ pub(crate) fn lift_cell(c: Option<&MetricComparison>) -> String {
     match (c.ci_low, c.ci_high) {
         (Some(lo), Some(hi)) => {
             let star = if c.significant { " *" } else { "" };
-            format!(
-                "{} [{:+.1}, {:+.1}]{star}",
-                signed_percent(c.lift),
-                100.0 * lo,
-                100.0 * hi
-            )
+            format!("{} {}{star}", signed_percent(c.lift), interval(lo, hi))
         }
         _ => signed_percent(c.lift),
     }
@@ -178,18 +169,18 @@ pub(crate) fn roi_rows(r: &Report) -> Vec<Vec<String>> {
         };
         rows.push(vec![
             a.name.clone(),
-            money(x.incremental_revenue.mid),
+            whole(x.incremental_revenue.mid),
             format!(
                 "{} [{} – {}]",
-                money(x.incremental_margin.mid),
-                money(x.incremental_margin.low),
-                money(x.incremental_margin.high)
+                whole(x.incremental_margin.mid),
+                whole(x.incremental_margin.low),
+                whole(x.incremental_margin.high)
             ),
             format!(
                 "{} ({} – {})",
-                money(x.annual_cost.mid),
-                money(x.annual_cost.low),
-                money(x.annual_cost.high)
+                whole(x.annual_cost.mid),
+                whole(x.annual_cost.low),
+                whole(x.annual_cost.high)
             ),
             roi,
             format!(
@@ -200,9 +191,9 @@ pub(crate) fn roi_rows(r: &Report) -> Vec<Vec<String>> {
             ),
             format!(
                 "{} [{} – {}]",
-                money(x.npv.mid),
-                money(x.npv.margin_low),
-                money(x.npv.margin_high)
+                whole(x.npv.mid),
+                whole(x.npv.margin_low),
+                whole(x.npv.margin_high)
             ),
         ]);
     }
@@ -215,7 +206,7 @@ pub(crate) fn roi_rows(r: &Report) -> Vec<Vec<String>> {
 /// One sentence per arm on the lift needed to break even and what detecting it takes.
 pub(crate) fn break_even_notes(r: &Report) -> Vec<String> {
     let days = |d: Option<f64>| d.map_or("n/a".to_string(), |d| format!("{:.0} days", d.ceil()));
-    let visits = |v: Option<f64>| v.map_or("n/a".to_string(), |v| money(v.ceil()));
+    let visits = |v: Option<f64>| v.map_or("n/a".to_string(), |v| whole(v.ceil()));
     r.arms
         .iter()
         .filter_map(|a| {
@@ -261,11 +252,10 @@ pub(crate) fn experiment_notes(r: &Report) -> Vec<String> {
     }
     for c in &e.cuped {
         notes.push(format!(
-            "CUPED ({}, revenue/visitor, pre-period visits as covariate): {} [{:+.1}, {:+.1}], p = {}, variance −{:.1}%",
+            "CUPED ({}, revenue/visitor, pre-period visits as covariate): {} {}, p = {}, variance −{:.1}%",
             name(c.arm),
-            signed_percent(Some(c.lift)),
-            100.0 * c.ci_low,
-            100.0 * c.ci_high,
+            format::signed_percent(c.lift),
+            interval(c.ci_low, c.ci_high),
             p_value(Some(c.p_value)),
             100.0 * c.variance_reduction
         ));
@@ -299,8 +289,8 @@ pub(crate) fn experiment_notes(r: &Report) -> Vec<String> {
         notes.push(format!(
             "Thompson allocation: final shares {}; regret {} against the best arm (an even split: {}), from the {}",
             last.unwrap_or_default(),
-            money(e.allocation.regret),
-            money(e.allocation.regret_even_split),
+            whole(e.allocation.regret),
+            whole(e.allocation.regret_even_split),
             e.allocation.basis
         ));
     }
@@ -318,40 +308,13 @@ pub(crate) fn experiment_notes(r: &Report) -> Vec<String> {
     notes
 }
 
-/// A money amount with thousands separators.
-pub(crate) fn money(x: f64) -> String {
-    if !x.is_finite() {
-        return "n/a".into();
-    }
-    // Digits from the float itself: a cast to an integer would saturate large amounts.
-    let digits = format!("{:.0}", x.abs());
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if x < 0.0 && digits != "0" {
-        format!("-{out}")
-    } else {
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn formatting_helpers() {
-        assert_eq!(percent(0.0213), "2.13%");
         assert_eq!(signed_percent(Some(0.153)), "+15.3%");
         assert_eq!(signed_percent(None), "n/a");
-        assert_eq!(money(1234567.4), "1,234,567");
-        assert_eq!(money(-999.6), "-1,000");
-        assert_eq!(money(-0.4), "0");
-        assert_eq!(money(2e19), "20,000,000,000,000,000,000");
-        assert_eq!(money(f64::NAN), "n/a");
     }
 }

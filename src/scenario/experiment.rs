@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::rules::{count, in_range, plain_text, problem, MAX_NAME_CHARS};
-use super::{ArmSpec, Problem, RawStrategy};
-use crate::strategy::registry::{self, Family, StrategySpec};
+use super::{check_strategy, ArmSpec, Problem, RawStrategy};
+use crate::strategy::registry::{Family, StrategySpec};
 
 /// How traffic is split between arms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -44,7 +44,7 @@ pub struct ExperimentParams {
     /// Significance level of intervals and tests.
     pub alpha: f64,
     /// Also run every arm on the whole population to measure its true effect; `None`:
-    /// only while that is cheap (see [`Scenario::true_effect`]).
+    /// only while that is cheap (see [`Scenario::true_effect`](super::Scenario::true_effect)).
     pub true_effect: Option<bool>,
     /// Days of pre-period under the control strategies, for CUPED (0: none).
     pub cuped_days: u32,
@@ -187,7 +187,7 @@ fn check_factors(
         let mut levels: Vec<(usize, StrategySpec)> = Vec::with_capacity(f.levels.len());
         for (j, level) in f.levels.iter().enumerate() {
             let level_key = format!("{key}.levels[{j}]");
-            match registry::check(family, Some(level), &level_key) {
+            match check_strategy(family, Some(level), &level_key) {
                 // Two equal levels would make two cells of one name, whose costs and
                 // results could not be told apart.
                 Ok(spec) => match levels.iter().find(|(_, l)| *l == spec) {

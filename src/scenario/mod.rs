@@ -9,6 +9,7 @@ mod experiment;
 mod lines;
 mod params;
 mod rules;
+mod strategies;
 pub mod suggest;
 
 use std::fmt;
@@ -17,18 +18,19 @@ use std::path::Path;
 use serde::Deserialize;
 
 pub use experiment::{Allocation, ExperimentParams, Factor, Factorial};
-pub use params::{
-    ArmCosts, BusinessParams, CatalogParams, CostParams, Money, Seasonality, SegmentParams,
-    WorldParams,
-};
+pub use params::{ArmCosts, BusinessParams, CostParams, Money};
+pub use strategies::{check_strategy, RawStrategy};
 
 use crate::strategy::registry::StrategySpec;
+use crate::world::{CatalogParams, SegmentParams, WorldParams, WorldSetup};
 use experiment::{check_experiment, RawExperiment};
 use rules::{
     check_arms, check_business, check_catalog, check_catalog_size, check_costs, check_segments,
     check_world, count, plain_serde_message, plain_text, problem,
 };
-pub use rules::{escape_controls, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS};
+pub use rules::{
+    escape_controls, MAX_ARMS, MAX_CATALOG_CELLS, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS,
+};
 
 /// Built-in scenarios, embedded in the binary: (name, TOML text).
 pub const BUILT_INS: &[(&str, &str)] = &[
@@ -106,16 +108,6 @@ pub enum ScenarioError {
         /// Every problem found.
         problems: Vec<Problem>,
     },
-}
-
-/// A strategy as written in a file: a name, or a table with `kind` and parameters.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged)]
-pub enum RawStrategy {
-    /// `recommender = "popularity"`
-    Name(String),
-    /// `recommender = { kind = "popularity", half_life_days = 7 }`
-    Table(toml::Table),
 }
 
 /// One arm as written in a file.
@@ -278,6 +270,20 @@ impl Scenario {
     /// The salt of the assignment hash.
     pub fn salt(&self) -> &str {
         self.experiment.salt.as_deref().unwrap_or(&self.name)
+    }
+
+    /// What the scenario's world is built from.
+    pub fn world_setup(&self) -> WorldSetup<'_> {
+        WorldSetup {
+            seed: self.seed,
+            shoppers: self.shoppers,
+            days: self.days,
+            behaviour: &self.world,
+            catalog: &self.catalog,
+            segments: &self.segments,
+            per_email: self.costs.per_email,
+            per_sms: self.costs.per_sms,
+        }
     }
 }
 

@@ -1,8 +1,10 @@
 //! One small check per rule; each problem quotes the key and the value.
 
-use super::params::{BusinessParams, CatalogParams, CostParams, SegmentParams, WorldParams};
-use super::{ArmSpec, Problem, RawArm, RawStrategy};
-use crate::strategy::registry::{self, Family, StrategySpec};
+use super::params::{BusinessParams, CostParams};
+use super::{check_strategy, ArmSpec, Problem, RawArm, RawStrategy};
+use crate::format::number;
+use crate::strategy::registry::{Family, StrategySpec};
+use crate::world::{CatalogParams, SegmentParams, WorldParams, MAX_LATENT_DIM};
 
 /// A serde message in a user's words: one line, no Rust type names.
 pub(super) fn plain_serde_message(message: &str) -> String {
@@ -37,6 +39,13 @@ pub(super) fn plain_serde_message(message: &str) -> String {
 pub const MAX_PRICE: f64 = 1e6;
 /// Largest cost of an arm: a trillion.
 pub const MAX_COST: f64 = 1e12;
+
+/// Largest number of arms of an experiment: each arm keeps its own strategies, buffers and
+/// statistics (memory: `footprint`), and 64 is already far past what an A/B/n test can power.
+pub const MAX_ARMS: usize = 64;
+/// Largest catalog: products × latent dimensions (a hidden vector of floats per product).
+/// 50 million keeps the vectors at 200 MB and the catalog's build within seconds.
+pub const MAX_CATALOG_CELLS: u64 = 50_000_000;
 
 /// Longest scenario, arm and segment name (and salt), in characters: names head table rows
 /// and chart legends.
@@ -112,15 +121,6 @@ pub(super) fn problem(p: &mut Vec<Problem>, key: impl Into<String>, message: imp
     });
 }
 
-/// A number as a person would write it: `1e300` rather than three hundred digits.
-pub(super) fn number(x: f64) -> String {
-    if x != 0.0 && x.is_finite() && !(1e-6..1e15).contains(&x.abs()) {
-        format!("{x:e}")
-    } else {
-        format!("{x}")
-    }
-}
-
 pub(super) fn in_range(p: &mut Vec<Problem>, key: &str, value: f64, min: f64, max: f64) {
     if !(value.is_finite() && value >= min && value <= max) {
         problem(
@@ -176,7 +176,7 @@ pub(super) fn check_world(p: &mut Vec<Problem>, w: &WorldParams) {
         "world.latent_dim",
         w.latent_dim as i64,
         2,
-        crate::world::MAX_LATENT_DIM as i64,
+        MAX_LATENT_DIM as i64,
     );
     count(p, "world.slate_size", w.slate_size as i64, 1, 50);
     count(p, "world.organic_views", w.organic_views as i64, 0, 20);
@@ -325,7 +325,7 @@ pub(super) fn check_catalog(p: &mut Vec<Problem>, c: &CatalogParams) {
 /// Products × latent dimensions: every product has a hidden vector of that many floats.
 pub(super) fn check_catalog_size(p: &mut Vec<Problem>, c: &CatalogParams, w: &WorldParams) {
     let cells = c.products.max(0) as u64 * w.latent_dim as u64;
-    if cells > crate::footprint::MAX_CATALOG_CELLS {
+    if cells > MAX_CATALOG_CELLS {
         problem(
             p,
             "catalog.products",
@@ -333,7 +333,7 @@ pub(super) fn check_catalog_size(p: &mut Vec<Problem>, c: &CatalogParams, w: &Wo
                 "({}) × world.latent_dim ({}) is {cells}; at most {} are supported (fewer products or dimensions)",
                 c.products,
                 w.latent_dim,
-                crate::footprint::MAX_CATALOG_CELLS
+                MAX_CATALOG_CELLS
             ),
         );
     }
@@ -392,14 +392,14 @@ pub(super) fn check_arms(p: &mut Vec<Problem>, raw: Vec<RawArm>) -> Vec<ArmSpec>
         );
         return Vec::new();
     }
-    if raw.len() > crate::footprint::MAX_ARMS {
+    if raw.len() > MAX_ARMS {
         problem(
             p,
             "arms",
             format!(
                 "lists {} arms; at most {} are supported",
                 raw.len(),
-                crate::footprint::MAX_ARMS
+                MAX_ARMS
             ),
         );
     }
@@ -430,7 +430,7 @@ pub(super) fn check_arms(p: &mut Vec<Problem>, raw: Vec<RawArm>) -> Vec<ArmSpec>
             in_range(p, &format!("{key}.traffic"), traffic, 0.0, 1.0);
         }
         let mut family = |f: Family, raw: Option<RawStrategy>, field: &str| {
-            registry::check(f, raw.as_ref(), &format!("{key}.{field}")).unwrap_or_else(|mut e| {
+            check_strategy(f, raw.as_ref(), &format!("{key}.{field}")).unwrap_or_else(|mut e| {
                 p.append(&mut e);
                 StrategySpec::default_for(f)
             })

@@ -1,7 +1,8 @@
 //! The headline KPIs the dashboard shows per arm, in one place, so a panel asks "value of
 //! this KPI" and a new field (true lift, ROI) is added here once.
 
-use crate::metrics::{ratio, Counts, Metrics};
+use crate::metrics::{ratio, Metrics};
+use crate::world::Counts;
 
 use super::format;
 

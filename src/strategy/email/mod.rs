@@ -11,33 +11,10 @@ pub use send_time::SendTime;
 use rayon::prelude::*;
 
 use super::registry::{Entry, Param, StrategySpec};
-use super::Shop;
 use crate::rng::SimRng;
 use crate::world::{
-    Campaign, Channel, DayLog, EventKind, EventMask, Offer, ShopperId, ShopperView,
+    Campaign, Channel, DayLog, Due, EventKind, EventMask, Message, Shop, ShopperId, ShopperView,
 };
-
-/// A message due today, before timing: its campaign and any offer it carries.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Due {
-    /// Campaign.
-    pub campaign: Campaign,
-    /// Offer carried, for retention messages.
-    pub offer: Option<Offer>,
-}
-
-/// A message scheduled for today.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Message {
-    /// Campaign.
-    pub campaign: Campaign,
-    /// Channel.
-    pub channel: Channel,
-    /// Hour of day (0–23) it is sent.
-    pub hour: u8,
-    /// Offer carried.
-    pub offer: Option<Offer>,
-}
 
 /// Schedules messages.
 pub trait EmailTiming: Send + Sync {

@@ -13,8 +13,7 @@ pub use promo::Promo;
 pub use segment::SegmentPrice;
 
 use super::registry::Entry;
-use super::Shop;
-use crate::world::{DayLog, EventMask, Offer, ProductInfo, ShopperView};
+use crate::world::{DayLog, EventMask, Offer, ProductInfo, Shop, ShopperView};
 
 /// Sets prices. A price below list is paid out of margin.
 pub trait Pricing: Send + Sync {

@@ -11,9 +11,8 @@ pub use none::NoRetention;
 pub use winback::Winback;
 
 use super::registry::Entry;
-use super::Shop;
 use crate::rng::SimRng;
-use crate::world::{DayLog, EventMask, Loyalty, Offer, ShopperView};
+use crate::world::{DayLog, EventMask, Loyalty, Offer, Shop, ShopperView};
 
 /// Decides, once a day per shopper, whether to send an offer.
 pub trait Retention: Send + Sync {

@@ -1,0 +1,106 @@
+//! Repeat purchases in the CDNOW design (Fader, Hardie & Lee 2005): the default experiment
+//! run for 546 days (78 weeks), and the cohort of shoppers whose first order falls in days
+//! 0–89 (CDNOW's first quarter). The share of one-time buyers is counted here; the BG/NBD
+//! fit is left to `bgnbd.py` (Python `lifetimes`) on the transaction table written beside.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use shoplab::world::ShopperId;
+use shoplab::Engine;
+
+use crate::measure::{Base, DEFAULT_ARMS};
+
+/// Days of the run: CDNOW's 78 weeks.
+pub const DAYS: u32 = 546;
+/// The cohort: shoppers whose first order falls before this day.
+pub const COHORT_DAYS: u32 = 90;
+
+/// One arm's cohort.
+pub struct Repeat {
+    pub arm: String,
+    /// Shoppers in the cohort.
+    pub cohort: usize,
+    /// Share of the cohort that never orders again (on another day) within the run.
+    pub one_time: f64,
+}
+
+/// A shopper's orders on one day: a row of the transaction table.
+#[derive(Serialize)]
+struct Transaction<'a> {
+    seed: u64,
+    arm: &'a str,
+    shopper: ShopperId,
+    day: u32,
+    orders: u32,
+    revenue: f64,
+}
+
+/// Runs the design on `seed`, writes its transaction table into `out` and returns each arm's
+/// cohort with the table's path.
+pub fn run(base: &Base, seed: u64, out: &Path) -> Result<(Vec<Repeat>, PathBuf)> {
+    let scenario = base.scenario(seed, DEFAULT_ARMS, Some(DAYS), false);
+    let names: Vec<String> = scenario.arms.iter().map(|a| a.name.clone()).collect();
+    let mut engine = Engine::new(scenario);
+    // What each shopper had ordered and spent by the end of the previous day.
+    let mut before: Vec<Vec<(u32, f64)>> = (0..names.len())
+        .map(|arm| engine.histories(arm).map(|_| (0, 0.0)).collect())
+        .collect();
+    let mut table: Vec<Vec<(ShopperId, u32, u32, f64)>> = vec![Vec::new(); names.len()];
+    while !engine.finished() {
+        let day = engine.day();
+        engine.step();
+        for (arm, before) in before.iter_mut().enumerate() {
+            for ((id, h), last) in engine.histories(arm).zip(before.iter_mut()) {
+                if h.orders > last.0 {
+                    table[arm].push((id, day, h.orders - last.0, h.revenue - last.1));
+                    *last = (h.orders, h.revenue);
+                }
+            }
+        }
+    }
+
+    std::fs::create_dir_all(out).with_context(|| format!("{}: cannot create", out.display()))?;
+    let path = out.join(format!("transactions-seed{seed}.csv"));
+    let mut csv = csv::Writer::from_path(&path)
+        .with_context(|| format!("{}: cannot write", path.display()))?;
+    for (name, rows) in names.iter().zip(&table) {
+        for &(shopper, day, orders, revenue) in rows {
+            csv.serialize(Transaction {
+                seed,
+                arm: name,
+                shopper,
+                day,
+                orders,
+                revenue,
+            })?;
+        }
+    }
+    csv.flush()?;
+
+    let repeats = names
+        .iter()
+        .zip(&table)
+        .map(|(name, rows)| {
+            // Rows come in day order: a shopper's first row is their first order.
+            let mut order_days: HashMap<ShopperId, (u32, u32)> = HashMap::new();
+            for &(id, day, _, _) in rows {
+                order_days.entry(id).or_insert((day, 0)).1 += 1;
+            }
+            let cohort: Vec<u32> = order_days
+                .values()
+                .filter(|&&(first, _)| first < COHORT_DAYS)
+                .map(|&(_, days)| days)
+                .collect();
+            let once = cohort.iter().filter(|&&days| days == 1).count();
+            Repeat {
+                arm: name.clone(),
+                cohort: cohort.len(),
+                one_time: once as f64 / cohort.len().max(1) as f64,
+            }
+        })
+        .collect();
+    Ok((repeats, path))
+}

@@ -269,30 +269,42 @@ fn cohort<'m>(m: &'m Measured, arm: &str) -> Option<&'m Repeat> {
     m.repeats.iter().find(|r| r.arm == arm)
 }
 
+/// With more seeds than this, the tables show each figure's mean and range rather than a
+/// column per seed.
+const WIDEST: usize = 6;
+
 /// The markdown tables: every band, then the detail behind the recommender and BG/NBD rows.
 pub fn render(seeds: &[u64], measured: &[Measured]) -> String {
     let mut out = String::new();
-    let head: Vec<String> = seeds.iter().map(|s| format!("seed {s}")).collect();
-    let _ = writeln!(
-        out,
-        "| target | band | source | {} | result |",
+    let compact = seeds.len() > WIDEST;
+    let head = if compact {
+        "mean | range | seeds in band".to_string()
+    } else {
+        let head: Vec<String> = seeds.iter().map(|s| format!("seed {s}")).collect();
         head.join(" | ")
-    );
-    let _ = writeln!(out, "|---|---|---|{}---|", "---|".repeat(seeds.len()));
+    };
+    let _ = writeln!(out, "| target | band | source | {head} | result |");
+    let columns = if compact { 3 } else { seeds.len() };
+    let _ = writeln!(out, "|---|---|---|{}---|", "---|".repeat(columns));
     for row in rows() {
         let values: Vec<Option<f64>> = measured.iter().map(|m| (row.value)(m)).collect();
         if values.iter().all(Option::is_none) {
             continue;
         }
-        let cells: Vec<String> = values
-            .iter()
-            .zip(measured)
-            .map(|(v, m)| match (v, (row.note)(m)) {
-                (None, _) => "–".into(),
-                (Some(x), None) => row.unit.show(*x),
-                (Some(x), Some(note)) => format!("{} ({note})", row.unit.show(*x)),
-            })
-            .collect();
+        let figures = if compact {
+            summary(&row, &values)
+        } else {
+            let cells: Vec<String> = values
+                .iter()
+                .zip(measured)
+                .map(|(v, m)| match (v, (row.note)(m)) {
+                    (None, _) => "–".into(),
+                    (Some(x), None) => row.unit.show(*x),
+                    (Some(x), Some(note)) => format!("{} ({note})", row.unit.show(*x)),
+                })
+                .collect();
+            cells.join(" | ")
+        };
         let (band, result) = match row.band {
             None => ("–".into(), "–".into()),
             Some(band) if row.mean => (row.unit.band(band), mean_verdict(&row, &values, band)),
@@ -300,15 +312,37 @@ pub fn render(seeds: &[u64], measured: &[Measured]) -> String {
         };
         let _ = writeln!(
             out,
-            "| {} | {band} | {} | {} | {result} |",
-            row.label,
-            row.source,
-            cells.join(" | ")
+            "| {} | {band} | {} | {figures} | {result} |",
+            row.label, row.source
         );
     }
     recommender_detail(&mut out, seeds, measured);
     fit_detail(&mut out, measured);
     out
+}
+
+/// Mean, range and the number of seeds in the band, as three cells.
+fn summary(row: &Row, values: &[Option<f64>]) -> String {
+    let seen: Vec<f64> = values.iter().flatten().copied().collect();
+    let inside = |(lo, hi): (f64, f64)| seen.iter().filter(|x| (lo..=hi).contains(*x)).count();
+    let in_band = row.band.map_or("–".into(), |band| {
+        format!("{} of {}", inside(band), values.len())
+    });
+    if let Unit::Check = row.unit {
+        return format!("– | – | {in_band}");
+    }
+    let mean = seen.iter().sum::<f64>() / seen.len() as f64;
+    let (lo, hi) = seen
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+            (lo.min(x), hi.max(x))
+        });
+    format!(
+        "{} | {} to {} | {in_band}",
+        row.unit.show(mean),
+        row.unit.show(lo),
+        row.unit.show(hi)
+    )
 }
 
 /// "pass" when every seed lies in the band, else the seeds that miss.
@@ -346,19 +380,37 @@ fn recommender_detail(out: &mut String, seeds: &[u64], measured: &[Measured]) {
         out,
         "\nConversion at rollout over `random`, every recommender:\n"
     );
-    let head: Vec<String> = seeds.iter().map(|s| format!("seed {s}")).collect();
-    let _ = writeln!(out, "| recommender | {} |", head.join(" | "));
-    let _ = writeln!(out, "|---|{}", "---|".repeat(seeds.len()));
+    let compact = seeds.len() > WIDEST;
+    let head = if compact {
+        "mean | range".to_string()
+    } else {
+        let head: Vec<String> = seeds.iter().map(|s| format!("seed {s}")).collect();
+        head.join(" | ")
+    };
+    let _ = writeln!(out, "| recommender | {head} |");
+    let columns = if compact { 2 } else { seeds.len() };
+    let _ = writeln!(out, "|---|{}", "---|".repeat(columns));
     for name in std::iter::once("popularity").chain(LEARNED) {
-        let cells: Vec<String> = measured
+        let lifts: Vec<f64> = measured
             .iter()
-            .map(|m| {
-                m.recommenders
-                    .as_ref()
-                    .map_or("–".into(), |r| Unit::Lift.show(r.lift(name, "random")))
-            })
+            .filter_map(|m| m.recommenders.as_ref())
+            .map(|r| r.lift(name, "random"))
             .collect();
-        let _ = writeln!(out, "| {name} | {} |", cells.join(" | "));
+        let cells = if compact {
+            let mean = lifts.iter().sum::<f64>() / lifts.len() as f64;
+            let lo = lifts.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = lifts.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            format!(
+                "{} | {} to {}",
+                Unit::Lift.show(mean),
+                Unit::Lift.show(lo),
+                Unit::Lift.show(hi)
+            )
+        } else {
+            let cells: Vec<String> = lifts.iter().map(|&l| Unit::Lift.show(l)).collect();
+            cells.join(" | ")
+        };
+        let _ = writeln!(out, "| {name} | {cells} |");
     }
 }
 

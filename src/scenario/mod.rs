@@ -30,6 +30,7 @@ use rules::{
 /// Built-in scenarios, embedded in the binary: (name, TOML text).
 pub const BUILT_INS: &[(&str, &str)] = &[
     ("default", include_str!("../../scenarios/default.toml")),
+    ("classroom", include_str!("../../scenarios/classroom.toml")),
     ("fashion", include_str!("../../scenarios/fashion.toml")),
     (
         "electronics",

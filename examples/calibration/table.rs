@@ -423,6 +423,38 @@ fn fit_detail(out: &mut String, measured: &[Measured]) {
         out,
         "\nBG/NBD fits (Python `lifetimes`, weeks; CDNOW: r 0.243, α 4.41, a 0.793, b 2.43):\n"
     );
+    if measured.len() > WIDEST {
+        // One line per arm: each parameter's mean and range over the seeds.
+        let _ = writeln!(out, "| arm | fits | r | α | a | b | a/(a+b) |");
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+        let mut arms: Vec<&str> = Vec::new();
+        for f in &fits {
+            if !arms.contains(&f.arm.as_str()) {
+                arms.push(&f.arm);
+            }
+        }
+        for arm in arms {
+            let mine: Vec<&&Fit> = fits.iter().filter(|f| f.arm == arm).collect();
+            let spread = |get: fn(&Fit) -> f64| {
+                let xs: Vec<f64> = mine.iter().map(|f| get(f)).collect();
+                let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+                let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                format!("{mean:.3} ({lo:.3}–{hi:.3})")
+            };
+            let _ = writeln!(
+                out,
+                "| {arm} | {} | {} | {} | {} | {} | {} |",
+                mine.len(),
+                spread(|f| f.r),
+                spread(|f| f.alpha),
+                spread(|f| f.a),
+                spread(|f| f.b),
+                spread(|f| f.dropout)
+            );
+        }
+        return;
+    }
     let _ = writeln!(out, "| seed | arm | cohort | r | α | a | b | a/(a+b) |");
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
     for f in fits {

@@ -9,7 +9,7 @@ use anyhow::{anyhow, Context, Result};
 use shoplab::experiment::ArmSnapshot;
 use shoplab::metrics::Metrics;
 use shoplab::scenario::BUILT_INS;
-use shoplab::{Engine, Scenario, Snapshot};
+use shoplab::{Engine, Scenario, ScenarioError, Snapshot};
 
 /// The world under measurement: a scenario file (or the built-in `default`) whose arms are
 /// replaced by each measurement's own.
@@ -35,15 +35,28 @@ impl Base {
                 (text.to_string(), "built-in scenario 'default'".into())
             }
         };
-        // Checked once as it is, so a bad file is reported against its own keys.
-        Scenario::parse(&text, &origin, "calibration")?;
         let table = toml::from_str(&text).with_context(|| origin.clone())?;
-        Ok(Base { table, origin })
+        let base = Base { table, origin };
+        // Checked once with the measurements' arms (a file need not have its own), so a bad
+        // file is reported against its own keys.
+        base.build(0, DEFAULT_ARMS, None, false)?;
+        Ok(base)
     }
 
     /// The measured world with `arms` (a TOML `[[arms]]` list), `seed`, optionally another
     /// horizon, and the rollout truths on or off.
     pub fn scenario(&self, seed: u64, arms: &str, days: Option<u32>, truth: bool) -> Scenario {
+        self.build(seed, arms, days, truth)
+            .expect("the measured world was checked on loading; the arms are valid")
+    }
+
+    fn build(
+        &self,
+        seed: u64,
+        arms: &str,
+        days: Option<u32>,
+        truth: bool,
+    ) -> Result<Scenario, ScenarioError> {
         let mut table = self.table.clone();
         let arms: toml::Table = toml::from_str(arms).expect("the measurements' arms are valid");
         table.insert("arms".into(), arms["arms"].clone());
@@ -59,7 +72,6 @@ impl Base {
         }
         let text = toml::to_string(&table).expect("a TOML table serialises");
         Scenario::parse(&text, &self.origin, "calibration")
-            .expect("the measured world was checked on loading; the arms are valid")
     }
 }
 

@@ -1,8 +1,12 @@
 //! The statistics behind every report: cost per call of each test at realistic sizes.
 
-use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
+use shoplab::stats::clv::{
+    fit_bg_nbd, fit_gamma_gamma, project_clv, simulate_customers, BgNbdParams, CustomerSummary,
+    GammaGammaParams, ProjectionOptions,
+};
 use shoplab::stats::{
-    benjamini_hochberg, beta_binomial_chance_to_beat, holm, ratio_comparison,
+    benjamini_hochberg, beta_binomial_chance_to_beat, holm, ratio_comparison, replicate_comparison,
     sample_size_proportions, two_proportion_z_test, welch_t_test_moments, MeanMoments,
     RatioMoments,
 };
@@ -27,6 +31,16 @@ fn stats(c: &mut Criterion) {
     group.bench_function("delta_method_ratio", |b| {
         b.iter(|| ratio_comparison(black_box(&rc), black_box(&rt), 0.05))
     });
+    // Eight copies per arm, (orders, visits) totals.
+    let copies = |base: u32| -> Vec<(f64, f64)> {
+        (0..8u32)
+            .map(|c| (f64::from(base + 7 * c % 23), f64::from(2_000 + 13 * c)))
+            .collect()
+    };
+    let (cc, ct) = (copies(100), copies(112));
+    group.bench_function("replicate_comparison_8_copies", |b| {
+        b.iter(|| replicate_comparison(black_box(&cc), black_box(&ct), 0.05))
+    });
     group.bench_function("beta_binomial_chance_to_beat_1e5", |b| {
         b.iter(|| {
             beta_binomial_chance_to_beat(black_box(2_000), 100_000, black_box(2_150), 100_000)
@@ -42,5 +56,37 @@ fn stats(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, stats);
+/// The CLV fits run once per arm: 10,000 customers drawn from a CDNOW-like process, in days
+/// (first purchases spread over 84 days, observed for 546), so that most histories are
+/// distinct and grouping does not help.
+fn clv(c: &mut Criterion) {
+    let mut group = c.benchmark_group("clv");
+    group.sample_size(10);
+    let transactions = BgNbdParams::new(0.243, 4.414 * 7.0, 0.793, 2.426).unwrap();
+    let spend = GammaGammaParams::new(6.25, 3.74, 15.45).unwrap();
+    let n = 10_000usize;
+    let ages: Vec<f64> = (0..n).map(|i| 462.0 + (i % 85) as f64).collect();
+    let customers: Vec<CustomerSummary> = simulate_customers(&transactions, &spend, &ages, 1)
+        .unwrap()
+        .iter()
+        .map(|s| s.summary)
+        .collect();
+    group.bench_with_input(BenchmarkId::new("fit_bg_nbd", n), &customers, |b, c| {
+        b.iter(|| fit_bg_nbd(black_box(c)).unwrap())
+    });
+    group.bench_with_input(
+        BenchmarkId::new("fit_gamma_gamma", n),
+        &customers,
+        |b, c| b.iter(|| fit_gamma_gamma(black_box(c)).unwrap()),
+    );
+    let options = ProjectionOptions::new(365.0);
+    group.bench_with_input(
+        BenchmarkId::new("project_clv_delta", n),
+        &customers,
+        |b, c| b.iter(|| project_clv(black_box(c), &options).unwrap()),
+    );
+    group.finish();
+}
+
+criterion_group!(benches, stats, clv);
 criterion_main!(benches);

@@ -9,7 +9,26 @@ use shoplab::stats::{
     MeanSummary, StatsError,
 };
 
-use crate::cli::Failure;
+/// Why a calculation could not be made: the numbers given cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CalcError {
+    /// An argument could not be read.
+    #[error("{flag}: {reason}")]
+    Argument {
+        /// The command-line flag, e.g. `--control`.
+        flag: &'static str,
+        /// What is wrong with its value.
+        reason: String,
+    },
+    /// The statistics refused the numbers (too few, out of range).
+    #[error(transparent)]
+    Stats(#[from] StatsError),
+}
+
+/// The reason an argument was refused, tied to its flag.
+fn argument(flag: &'static str) -> impl FnOnce(String) -> CalcError {
+    move |reason| CalcError::Argument { flag, reason }
+}
 
 /// Parses `200/10000` into (successes, trials).
 pub fn parse_rate(text: &str) -> Result<(u64, u64), String> {
@@ -61,10 +80,6 @@ struct TestOutput {
     significant: bool,
     chance_to_beat: Option<f64>,
     expected_loss: Option<f64>,
-}
-
-fn bad(e: StatsError) -> Failure {
-    Failure::BadInput(e.to_string())
 }
 
 fn render(out: &TestOutput, json: bool) -> String {
@@ -120,11 +135,10 @@ pub fn proportions(
     treatment: &str,
     alpha: f64,
     json: bool,
-) -> Result<String, Failure> {
-    let (xc, nc) = parse_rate(control).map_err(|e| Failure::BadInput(format!("--control: {e}")))?;
-    let (xt, nt) =
-        parse_rate(treatment).map_err(|e| Failure::BadInput(format!("--treatment: {e}")))?;
-    let c = two_proportion_z_test(xc, nc, xt, nt, alpha).map_err(bad)?;
+) -> Result<String, CalcError> {
+    let (xc, nc) = parse_rate(control).map_err(argument("--control"))?;
+    let (xt, nt) = parse_rate(treatment).map_err(argument("--treatment"))?;
+    let c = two_proportion_z_test(xc, nc, xt, nt, alpha)?;
     let b = beta_binomial_chance_to_beat(xc, nc, xt, nt).ok();
     Ok(render(
         &with_bayes("two-proportion z-test", alpha, c, b),
@@ -133,10 +147,10 @@ pub fn proportions(
 }
 
 /// `shoplab stats means`.
-pub fn means(control: &str, treatment: &str, alpha: f64, json: bool) -> Result<String, Failure> {
-    let c = parse_summary(control).map_err(|e| Failure::BadInput(format!("--control: {e}")))?;
-    let t = parse_summary(treatment).map_err(|e| Failure::BadInput(format!("--treatment: {e}")))?;
-    let cmp = welch_t_test(&c, &t, alpha).map_err(bad)?;
+pub fn means(control: &str, treatment: &str, alpha: f64, json: bool) -> Result<String, CalcError> {
+    let c = parse_summary(control).map_err(argument("--control"))?;
+    let t = parse_summary(treatment).map_err(argument("--treatment"))?;
+    let cmp = welch_t_test(&c, &t, alpha)?;
     let b = normal_chance_to_beat_means(&c, &t).ok();
     Ok(render(&with_bayes("Welch t-test", alpha, cmp, b), json))
 }
@@ -173,12 +187,11 @@ struct PowerOutput {
 }
 
 /// `shoplab power`.
-pub fn power(q: PowerQuestion, json: bool) -> Result<String, Failure> {
+pub fn power(q: PowerQuestion, json: bool) -> Result<String, CalcError> {
     let exact = match q.sd {
         None => sample_size_proportions(q.baseline, q.mde, q.alpha, q.power, q.arms),
         Some(sd) => sample_size_means(sd, q.mde * q.baseline, q.alpha, q.power, q.arms),
-    }
-    .map_err(bad)?;
+    }?;
     let per_arm = exact.ceil() as u64;
     let out = PowerOutput {
         metric: if q.sd.is_some() { "mean" } else { "proportion" },

@@ -1,4 +1,4 @@
-//! The command line (DESIGN §5): argument types and mode dispatch.
+//! The command line (docs/ARCHITECTURE.md §7): argument types and mode dispatch.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -10,6 +10,8 @@ use shoplab::report::{Format, Report};
 use shoplab::scenario::{Scenario, BUILT_INS};
 use shoplab::strategy::registry::{self, Family};
 use shoplab::{Engine, Snapshot};
+
+use crate::calculator::CalcError;
 
 /// A terminal lab for e-commerce personalization experiments on synthetic shoppers.
 #[derive(Debug, Parser)]
@@ -24,6 +26,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Open the live dashboard on a scenario (default: the built-in `default`).
+    #[cfg_attr(
+        not(feature = "tui"),
+        command(
+            about = "Open the live dashboard (not in this build: built without the `tui` feature)"
+        )
+    )]
     Tui {
         /// A TOML file or the name of a built-in scenario.
         #[arg(default_value = "default")]
@@ -199,6 +207,13 @@ pub enum Failure {
     Other(String),
 }
 
+impl From<CalcError> for Failure {
+    /// A calculation fails only on the numbers it was given.
+    fn from(e: CalcError) -> Self {
+        Failure::BadInput(e.to_string())
+    }
+}
+
 /// Runs `shoplab run`.
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let mut scenario =
@@ -309,12 +324,25 @@ fn write_plots(report: &Report, dir: &Path) -> Result<Vec<(String, String)>, Fai
 
 /// Runs `shoplab tui`: the scenario is checked before the terminal is touched, so a bad one
 /// exits 2 with its message on a normal screen.
+#[cfg(feature = "tui")]
 pub fn tui(scenario: &str) -> Result<(), Failure> {
     let scenario = Scenario::load(scenario).map_err(|e| Failure::BadInput(e.to_string()))?;
     shoplab::tui::run(scenario).map_err(|e| match e {
         shoplab::tui::TuiError::NotATerminal => Failure::BadInput(e.to_string()),
         _ => Failure::Other(e.to_string()),
     })
+}
+
+/// `shoplab tui` in a build without the dashboard: the scenario is still checked, then the
+/// person learns why nothing opens and what to use instead.
+#[cfg(not(feature = "tui"))]
+pub fn tui(scenario: &str) -> Result<(), Failure> {
+    Scenario::load(scenario).map_err(|e| Failure::BadInput(e.to_string()))?;
+    Err(Failure::Other(
+        "this shoplab was built without the dashboard (cargo feature `tui`); rebuild with \
+         default features to open it, or use `shoplab run SCENARIO` for reports"
+            .into(),
+    ))
 }
 
 /// Runs `shoplab validate`.

@@ -17,8 +17,17 @@
 //! assert_eq!(snapshot.day, 7);
 //! assert!(snapshot.arms[0].counts.visits > 0);
 //! ```
+//!
+//! The modules are layered, each importing only those below it: `rng`, `stats` and
+//! `format` at the bottom, then `world`, `metrics`, `strategy`, `scenario`, `experiment`,
+//! `roi`, `report` and `tui` (docs/ARCHITECTURE.md §1).
+//!
+//! Cargo features: `tui` (on by default) adds the live dashboard and its terminal crates;
+//! `cli` (on by default) the `shoplab` binary's parser and progress bar. Without both
+//! (`--no-default-features`) the crate is the simulation core and its reports.
 
 pub mod experiment;
+pub mod format;
 pub mod metrics;
 pub mod report;
 pub mod rng;
@@ -26,6 +35,7 @@ pub mod roi;
 pub mod scenario;
 pub mod stats;
 pub mod strategy;
+#[cfg(feature = "tui")]
 pub mod tui;
 pub mod world;
 

@@ -1,81 +1,14 @@
-//! Mergeable metric accumulators and the derived metrics of DESIGN §4.
+//! Mergeable metric accumulators and the derived metrics of docs/ARCHITECTURE.md §5.
 //!
-//! [`Counts`] are sums, merged by addition in a fixed order so results do not depend on the
-//! thread count. [`ShopperMoments`] hold the per-shopper sums of squares and cross-products
-//! that the statistics need (clustered ratio metrics, means).
+//! The world tallies [`Counts`] as it simulates; [`ShopperMoments`] hold the per-shopper
+//! sums of squares and cross-products that the statistics need (clustered ratio metrics,
+//! means), taken from the shoppers' histories. Both merge by addition, in a fixed order so
+//! results do not depend on the thread count.
 
 use serde::Serialize;
 
 use crate::stats::{CupedMoments, MeanMoments, RatioMoments};
-use crate::world::History;
-
-macro_rules! counts {
-    ($($(#[$doc:meta])* $field:ident : $ty:ty),* $(,)?) => {
-        /// Event counts and money sums of an arm, for a day or a whole run.
-        #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
-        pub struct Counts {
-            $($(#[$doc])* pub $field: $ty,)*
-        }
-
-        impl Counts {
-            /// Adds another accumulator into this one.
-            pub fn merge(&mut self, other: &Counts) {
-                $(self.$field += other.$field;)*
-            }
-        }
-    };
-}
-
-counts! {
-    /// Visits, from any source.
-    visits: u64,
-    /// Visits started by a message click.
-    message_visits: u64,
-    /// Slate impressions.
-    impressions: u64,
-    /// Products seen through search.
-    organic_views: u64,
-    /// Product clicks.
-    clicks: u64,
-    /// Checkouts reached with a non-empty cart.
-    carts: u64,
-    /// Orders.
-    orders: u64,
-    /// Units sold.
-    units: u64,
-    /// Revenue.
-    revenue: f64,
-    /// Gross margin after discounts and loyalty points earned, before message costs.
-    gross_margin: f64,
-    /// Discounts given (list price minus price paid).
-    discounts: f64,
-    /// Checkouts abandoned.
-    abandoned: u64,
-    /// Orders that bought a cart abandoned on an earlier day.
-    recovered_carts: u64,
-    /// Messages sent.
-    messages: u64,
-    /// Emails sent.
-    emails: u64,
-    /// SMS sent.
-    sms: u64,
-    /// Messages opened.
-    opens: u64,
-    /// Messages clicked.
-    message_clicks: u64,
-    /// Unsubscribes.
-    unsubscribes: u64,
-    /// Cost of messages sent.
-    message_cost: f64,
-    /// Offers delivered: retention offers in an opened message, promo codes shown on site.
-    offers_delivered: u64,
-    /// Offers redeemed in an order.
-    offers_redeemed: u64,
-    /// Shoppers who lapsed (ground truth; the shop does not see this).
-    lapses: u64,
-    /// Lapsed shoppers who came back.
-    returns: u64,
-}
+use crate::world::{Counts, History};
 
 /// `num / den`, or 0 when there is nothing to divide (no NaN in reports).
 pub fn ratio(num: f64, den: f64) -> f64 {
@@ -107,8 +40,8 @@ pub struct ShopperMoments {
     pub visit_margin: RatioMoments,
     /// Revenue per shopper.
     pub revenue: MeanMoments,
-    /// Net margin per shopper (after discounts and message costs): CLV over the horizon.
-    pub clv: MeanMoments,
+    /// Net margin per shopper (after discounts and message costs) over the horizon.
+    pub margin: MeanMoments,
     /// Revenue per shopper (y) with its pre-period visits (x), for CUPED.
     pub cuped: CupedMoments,
 }
@@ -127,7 +60,7 @@ impl ShopperMoments {
         self.visit_value.add(revenue, f64::from(visits));
         self.visit_margin.add(h.margin, f64::from(visits));
         self.revenue.add(revenue);
-        self.clv.add(h.margin);
+        self.margin.add(h.margin);
         self.cuped.add(revenue, covariate);
     }
 
@@ -142,13 +75,13 @@ impl ShopperMoments {
         self.visit_value.merge(&o.visit_value);
         self.visit_margin.merge(&o.visit_margin);
         self.revenue.merge(&o.revenue);
-        self.clv.merge(&o.clv);
+        self.margin.merge(&o.margin);
         self.cuped.merge(&o.cuped);
     }
 }
 
-/// The headline metrics of an arm (DESIGN §4). Rates are fractions; money is in the
-/// scenario's currency.
+/// The headline metrics of an arm (docs/ARCHITECTURE.md §5). Rates are fractions; money is
+/// in the scenario's currency.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Metrics {
     /// Orders ÷ visits.
@@ -158,9 +91,9 @@ pub struct Metrics {
     /// Revenue ÷ orders.
     pub aov: f64,
     /// Revenue ÷ assigned shoppers.
-    pub revenue_per_visitor: f64,
+    pub revenue_per_shopper: f64,
     /// Net margin per assigned shopper over the horizon.
-    pub clv: f64,
+    pub margin_per_shopper: f64,
     /// Carts not bought ÷ carts started.
     pub cart_abandonment_rate: f64,
     /// Clicks ÷ impressions and search views.
@@ -183,8 +116,8 @@ impl Metrics {
             conversion_rate: ratio(c.orders as f64, c.visits as f64),
             buyer_rate: ratio(m.buyers as f64, n),
             aov: ratio(c.revenue, c.orders as f64),
-            revenue_per_visitor: ratio(c.revenue, n),
-            clv: ratio(c.gross_margin - c.message_cost, n),
+            revenue_per_shopper: ratio(c.revenue, n),
+            margin_per_shopper: ratio(c.gross_margin - c.message_cost, n),
             cart_abandonment_rate: ratio(c.abandoned as f64, c.carts as f64),
             click_through_rate: ratio(c.clicks as f64, (c.impressions + c.organic_views) as f64),
             open_rate: ratio(c.opens as f64, c.messages as f64),
@@ -233,7 +166,7 @@ mod tests {
             for rate in [x.conversion_rate, x.buyer_rate, x.cart_abandonment_rate, x.open_rate, x.churn_rate] {
                 prop_assert!((0.0..=1.0).contains(&rate), "{rate}");
             }
-            for value in [x.aov, x.revenue_per_visitor, x.clv] {
+            for value in [x.aov, x.revenue_per_shopper, x.margin_per_shopper] {
                 prop_assert!(value.is_finite());
             }
         }

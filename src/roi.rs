@@ -1,7 +1,7 @@
 //! ROI sizing: what an arm would earn and cost at the scenario's annual traffic, with the
 //! statistical uncertainty of the experiment and the uncertainty of the cost ranges.
 //!
-//! Definitions (DESIGN §4):
+//! Definitions (docs/ARCHITECTURE.md §5):
 //! - Incremental annual revenue and margin = annual visits × (arm − control) per visit.
 //!   Margin is after discounts and message costs. Per-visit differences come from the
 //!   delta method clustered by shopper, so their intervals carry into every money figure.
@@ -311,9 +311,9 @@ mod tests {
     use crate::scenario::Money;
 
     #[test]
-    fn founding_example_revenue_per_visitor() {
+    fn founding_example_revenue_per_shopper() {
         // 2% → 2.6% conversion and $75 → $90 AOV on 1,000,000 annual visitors:
-        // revenue per visitor $1.50 → $2.34, so +$840,000 a year.
+        // revenue per shopper $1.50 → $2.34, so +$840,000 a year.
         let (before, after) = (0.02 * 75.0, 0.026 * 90.0);
         assert!((before - 1.50f64).abs() < 1e-12 && (after - 2.34f64).abs() < 1e-12);
         assert!((1_000_000.0 * (after - before) - 840_000.0f64).abs() < 1e-6);

@@ -1,8 +1,9 @@
-//! The default world is calibrated to the figures the project was founded on (DESIGN §1):
-//! with popularity recommendations, list prices and a weekly newsletter at a fixed hour,
-//! conversion per visit 1.8–2.6%, AOV $60–90, cart abandonment 65–80%, open rate 15–25%.
-//! Its recommender lifts are checked against field evidence in `tests/recommenders.rs`; every
-//! band with its source is measured by `cargo run --release --example calibration`.
+//! The default world is calibrated to the figures the project was founded on
+//! (docs/ARCHITECTURE.md §3): with popularity recommendations, list prices and a weekly
+//! newsletter at a fixed hour, conversion per visit 1.8–2.6%, AOV $60–90, cart abandonment
+//! 65–80%, open rate 15–25%. Its recommender lifts are checked against field evidence in
+//! `tests/recommenders.rs`; every band with its source is measured by
+//! `cargo run --release --example calibration` (docs/CALIBRATION.md).
 
 use shoplab::{Engine, Scenario, Snapshot};
 

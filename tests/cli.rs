@@ -193,8 +193,8 @@ fn json_has_the_design_keys() {
             "revenue",
             "conversion_rate",
             "aov",
-            "revenue_per_visitor",
-            "clv",
+            "revenue_per_shopper",
+            "margin_per_shopper",
             "cart_abandonment_rate",
         ] {
             assert!(arm.get(key).is_some(), "missing {key}");
@@ -203,7 +203,12 @@ fn json_has_the_design_keys() {
         assert!((0.0..0.2).contains(&rate), "rates are fractions: {rate}");
     }
     assert!(arms[0]["vs_control"].is_null());
-    for metric in ["conversion_rate", "aov", "revenue_per_visitor", "clv"] {
+    for metric in [
+        "conversion_rate",
+        "aov",
+        "revenue_per_shopper",
+        "margin_per_shopper",
+    ] {
         let cmp = &arms[1]["vs_control"][metric];
         for key in ["lift", "ci_low", "ci_high", "p_value", "true_lift"] {
             assert!(cmp.get(key).is_some(), "vs_control.{metric}.{key} missing");
@@ -322,4 +327,26 @@ fn stats_and_power_give_textbook_answers() {
         ])
         .assert()
         .code(2);
+}
+
+/// A build without the dashboard still checks the scenario, then says why nothing opens.
+#[cfg(not(feature = "tui"))]
+#[test]
+fn without_the_tui_feature_the_dashboard_says_it_is_not_built_in() {
+    shoplab()
+        .args(["tui", "no-such-scenario"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no-such-scenario: no such file"));
+    for args in [&[][..], &["tui"][..], &["tui", "fashion"][..]] {
+        shoplab().args(args).assert().code(1).stdout("").stderr(
+            predicate::str::contains("built without the dashboard")
+                .and(predicate::str::contains("shoplab run")),
+        );
+    }
+    shoplab()
+        .args(["tui", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("not in this build"));
 }

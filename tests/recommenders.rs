@@ -4,12 +4,12 @@
 //! and learning does not make results depend on the number of threads.
 
 use shoplab::rng::{stream, Purpose};
-use shoplab::scenario::RawStrategy;
+use shoplab::scenario::{check_strategy, RawStrategy};
 use shoplab::strategy::recommender::REGISTRY;
-use shoplab::strategy::registry::{self, BuildContext, Family, StrategySpec};
-use shoplab::strategy::{Recommender, Shop};
+use shoplab::strategy::registry::{BuildContext, Family, StrategySpec};
+use shoplab::strategy::Recommender;
 use shoplab::world::{
-    CartLine, DayLog, Event, EventKind, History, ProductId, ShopperView, World, NO_PRODUCT,
+    CartLine, DayLog, Event, EventKind, History, ProductId, Shop, ShopperView, World, NO_PRODUCT,
 };
 use shoplab::{Engine, Scenario, Snapshot};
 
@@ -103,7 +103,7 @@ fn every_recommender() -> Vec<String> {
 fn check(table: &str) -> StrategySpec {
     let value: toml::Table = format!("r = {table}").parse().unwrap();
     let raw = RawStrategy::Table(value["r"].as_table().unwrap().clone());
-    registry::check(Family::Recommender, Some(&raw), "recommender").unwrap()
+    check_strategy(Family::Recommender, Some(&raw), "recommender").unwrap()
 }
 
 fn build(spec: &StrategySpec, ctx: &BuildContext) -> Box<dyn Recommender> {
@@ -195,7 +195,7 @@ fn no_recommender_breaks_on_the_edges_of_a_shop() {
         name = "only"
     "#;
     let scenario = Scenario::parse(text, "edge shop", "edge").unwrap();
-    let world = World::new(&scenario);
+    let world = World::new(scenario.world_setup());
     let ctx = BuildContext {
         catalog: world.catalog(),
         population: scenario.shoppers,

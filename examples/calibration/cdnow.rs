@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
 use serde::Serialize;
 use shoplab::world::ShopperId;
 use shoplab::Engine;
@@ -40,7 +39,7 @@ struct Transaction<'a> {
 
 /// Runs the design on `seed`, writes its transaction table into `out` and returns each arm's
 /// cohort with the table's path.
-pub fn run(base: &Base, seed: u64, out: &Path) -> Result<(Vec<Repeat>, PathBuf)> {
+pub fn run(base: &Base, seed: u64, out: &Path) -> Result<(Vec<Repeat>, PathBuf), String> {
     let scenario = base.scenario(seed, DEFAULT_ARMS, Some(DAYS), false);
     let names: Vec<String> = scenario.arms.iter().map(|a| a.name.clone()).collect();
     let mut engine = Engine::new(scenario);
@@ -62,23 +61,25 @@ pub fn run(base: &Base, seed: u64, out: &Path) -> Result<(Vec<Repeat>, PathBuf)>
         }
     }
 
-    std::fs::create_dir_all(out).with_context(|| format!("{}: cannot create", out.display()))?;
+    std::fs::create_dir_all(out)
+        .map_err(|e| format!("{}: cannot create the folder: {e}", out.display()))?;
     let path = out.join(format!("transactions-seed{seed}.csv"));
-    let mut csv = csv::Writer::from_path(&path)
-        .with_context(|| format!("{}: cannot write", path.display()))?;
+    let cannot_write = |e: &dyn std::fmt::Display| format!("{}: cannot write: {e}", path.display());
+    let mut csv = csv::Writer::from_path(&path).map_err(|e| cannot_write(&e))?;
     for (name, rows) in names.iter().zip(&table) {
         for &(shopper, day, orders, revenue) in rows {
-            csv.serialize(Transaction {
+            let row = Transaction {
                 seed,
                 arm: name,
                 shopper,
                 day,
                 orders,
                 revenue,
-            })?;
+            };
+            csv.serialize(row).map_err(|e| cannot_write(&e))?;
         }
     }
-    csv.flush()?;
+    csv.flush().map_err(|e| cannot_write(&e))?;
 
     let repeats = names
         .iter()

@@ -19,7 +19,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
 use clap::{Parser, ValueEnum};
 
 use measure::Base;
@@ -66,18 +65,18 @@ fn main() -> ExitCode {
     match run(Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {e}");
             ExitCode::from(2)
         }
     }
 }
 
-fn run(args: Args) -> Result<()> {
+fn run(args: Args) -> Result<(), String> {
     if let Some(n) = args.threads {
         rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build_global()
-            .context("cannot start the worker threads")?;
+            .map_err(|e| format!("cannot start the worker threads: {e}"))?;
     }
     let base = Base::load(args.world.as_deref())?;
     let wants = |p: Part| args.only.is_empty() || args.only.contains(&p);
@@ -142,7 +141,7 @@ fn run(args: Args) -> Result<()> {
 }
 
 /// Fits BG/NBD to every transaction table with `bgnbd.py`.
-fn fit_bgnbd(python: &Path, tables: &[PathBuf]) -> Result<Vec<Fit>> {
+fn fit_bgnbd(python: &Path, tables: &[PathBuf]) -> Result<Vec<Fit>, String> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/calibration/bgnbd.py");
     let output = Command::new(python)
         .arg(&script)
@@ -150,16 +149,16 @@ fn fit_bgnbd(python: &Path, tables: &[PathBuf]) -> Result<Vec<Fit>> {
         .args(["--cohort-days", &cdnow::COHORT_DAYS.to_string()])
         .args(tables)
         .output()
-        .with_context(|| format!("{}: cannot run", python.display()))?;
+        .map_err(|e| format!("{}: cannot run: {e}", python.display()))?;
     if !output.status.success() {
-        bail!(
+        return Err(format!(
             "{} failed: {}",
             script.display(),
             String::from_utf8_lossy(&output.stderr)
-        );
+        ));
     }
     String::from_utf8_lossy(&output.stdout)
         .lines()
-        .map(|line| serde_json::from_str(line).with_context(|| format!("bgnbd.py said {line}")))
+        .map(|line| serde_json::from_str(line).map_err(|e| format!("bgnbd.py said {line}: {e}")))
         .collect()
 }

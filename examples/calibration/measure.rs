@@ -5,7 +5,6 @@
 
 use std::path::Path;
 
-use anyhow::{anyhow, Context, Result};
 use shoplab::experiment::ArmSnapshot;
 use shoplab::metrics::Metrics;
 use shoplab::scenario::BUILT_INS;
@@ -19,27 +18,29 @@ pub struct Base {
 }
 
 impl Base {
-    /// Reads the scenario file at `path`, or the built-in `default` without one.
-    pub fn load(path: Option<&Path>) -> Result<Self> {
+    /// Reads the scenario file at `path`, or the built-in `default` without one. The error
+    /// names the file and the problem.
+    pub fn load(path: Option<&Path>) -> Result<Self, String> {
         let (text, origin) = match path {
             Some(path) => (
                 std::fs::read_to_string(path)
-                    .with_context(|| format!("{}: cannot read the file", path.display()))?,
+                    .map_err(|e| format!("{}: cannot read the file: {e}", path.display()))?,
                 path.display().to_string(),
             ),
             None => {
                 let (_, text) = BUILT_INS
                     .iter()
                     .find(|(name, _)| *name == "default")
-                    .ok_or_else(|| anyhow!("no built-in scenario 'default'"))?;
+                    .ok_or("no built-in scenario 'default'")?;
                 (text.to_string(), "built-in scenario 'default'".into())
             }
         };
-        let table = toml::from_str(&text).with_context(|| origin.clone())?;
+        let table = toml::from_str(&text).map_err(|e| format!("{origin}: {e}"))?;
         let base = Base { table, origin };
         // Checked once with the measurements' arms (a file need not have its own), so a bad
         // file is reported against its own keys.
-        base.build(0, DEFAULT_ARMS, None, false)?;
+        base.build(0, DEFAULT_ARMS, None, false)
+            .map_err(|e| e.to_string())?;
         Ok(base)
     }
 
@@ -275,12 +276,12 @@ pub fn email(base: &Base, seed: u64) -> Email {
     Email {
         open_7pm: lift(truth(seven).open_rate, truth(ten).open_rate),
         revenue_7pm: lift(
-            truth(seven).revenue_per_visitor,
-            truth(ten).revenue_per_visitor,
+            truth(seven).revenue_per_shopper,
+            truth(ten).revenue_per_shopper,
         ),
         revenue_7pm_unlearned: lift(
-            truth(random_seven).revenue_per_visitor,
-            truth(random_ten).revenue_per_visitor,
+            truth(random_seven).revenue_per_shopper,
+            truth(random_ten).revenue_per_shopper,
         ),
         open_send_time: lift(truth(send_time).open_rate, best_fixed),
         reminder_attributed: attributed.rate(),

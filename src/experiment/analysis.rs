@@ -51,8 +51,8 @@ pub const COMPARED: [&str; 6] = [
     "conversion_rate",
     "buyer_rate",
     "aov",
-    "revenue_per_visitor",
-    "clv",
+    "revenue_per_shopper",
+    "margin_per_shopper",
     "cart_abandonment_rate",
 ];
 
@@ -62,15 +62,16 @@ pub fn value(m: &Metrics, metric: &str) -> f64 {
         "conversion_rate" => m.conversion_rate,
         "buyer_rate" => m.buyer_rate,
         "aov" => m.aov,
-        "revenue_per_visitor" => m.revenue_per_visitor,
-        "clv" => m.clv,
+        "revenue_per_shopper" => m.revenue_per_shopper,
+        "margin_per_shopper" => m.margin_per_shopper,
         "cart_abandonment_rate" => m.cart_abandonment_rate,
         _ => unreachable!("unknown compared metric {metric}"),
     }
 }
 
-/// The test DESIGN §4 prescribes for each metric: delta method for ratio metrics clustered
-/// by shopper, Welch for means per shopper, two-proportion z for proportions.
+/// The test each metric is analysed with (docs/ARCHITECTURE.md §5): delta method for ratio
+/// metrics clustered by shopper, Welch for means per shopper, two-proportion z for
+/// proportions.
 fn test(
     control: &ArmSnapshot,
     arm: &ArmSnapshot,
@@ -82,8 +83,8 @@ fn test(
         "conversion_rate" => ratio_comparison(&c.conversion, &t.conversion, alpha),
         "aov" => ratio_comparison(&c.aov, &t.aov, alpha),
         "buyer_rate" => two_proportion_z_test(c.buyers, c.assigned, t.buyers, t.assigned, alpha),
-        "revenue_per_visitor" => welch_t_test_moments(&c.revenue, &t.revenue, alpha),
-        "clv" => welch_t_test_moments(&c.clv, &t.clv, alpha),
+        "revenue_per_shopper" => welch_t_test_moments(&c.revenue, &t.revenue, alpha),
+        "margin_per_shopper" => welch_t_test_moments(&c.margin, &t.margin, alpha),
         "cart_abandonment_rate" => {
             let (cc, tc) = (&control.counts, &arm.counts);
             two_proportion_z_test(cc.abandoned, cc.carts, tc.abandoned, tc.carts, alpha)
@@ -299,7 +300,7 @@ pub struct Effect {
 /// of independence of buying across cells.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FactorialAnalysis {
-    /// Effects on conversion per visit and revenue per visitor (2-level factors only).
+    /// Effects on conversion per visit and revenue per shopper (2-level factors only).
     pub effects: Vec<Effect>,
     /// Chi-square test of buyers versus non-buyers across cells: statistic, df, p-value.
     pub independence: Option<(f64, u64, f64)>,
@@ -323,7 +324,7 @@ pub fn factorial(
                 m.conversion.ratio_variance().ok()?,
             ))
         }),
-        ("revenue_per_visitor", |m| {
+        ("revenue_per_shopper", |m| {
             Some((
                 m.revenue.mean().ok()?,
                 m.revenue.variance().ok()? / m.revenue.n as f64,
@@ -376,7 +377,7 @@ pub fn factorial(
     })
 }
 
-/// CUPED on revenue per visitor, with the pre-period visits as covariate.
+/// CUPED on revenue per shopper, with the pre-period visits as covariate.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Cuped {
     /// Arm.
@@ -434,7 +435,7 @@ pub struct AllocationReport {
     pub regret: f64,
     /// What an even split would have lost.
     pub regret_even_split: f64,
-    /// Whether regret uses the true revenue per visitor (`true effect`) or the estimates.
+    /// Whether regret uses the true revenue per shopper (`true effect`) or the estimates.
     pub basis: &'static str,
 }
 
@@ -444,7 +445,7 @@ pub fn allocation(scenario: &Scenario, snapshot: &Snapshot) -> AllocationReport 
     let truth: Option<Vec<f64>> = snapshot
         .arms
         .iter()
-        .map(|a| a.truth.as_ref().map(|t| t.metrics.revenue_per_visitor))
+        .map(|a| a.truth.as_ref().map(|t| t.metrics.revenue_per_shopper))
         .collect();
     let (rpv, basis) = match truth {
         Some(t) => (t, "true effect"),
@@ -452,7 +453,7 @@ pub fn allocation(scenario: &Scenario, snapshot: &Snapshot) -> AllocationReport 
             snapshot
                 .arms
                 .iter()
-                .map(|a| a.metrics.revenue_per_visitor)
+                .map(|a| a.metrics.revenue_per_shopper)
                 .collect(),
             "estimates",
         ),

@@ -15,12 +15,14 @@ use super::allocation::thompson_weights;
 use super::assignment::assign;
 use super::monitor::ArmMonitor;
 use super::snapshot::{ArmSnapshot, ArmTruth, Snapshot};
-use crate::metrics::{Counts, Metrics, ShopperMoments};
+use crate::metrics::{Metrics, ShopperMoments};
 use crate::rng::mix64;
 use crate::scenario::{Allocation, ArmSpec, Scenario};
 use crate::strategy::registry::{self, BuildContext};
-use crate::strategy::{Shop, Strategies};
-use crate::world::{DayContext, DayLog, DayOutput, History, ShopperId, ShopperState, World};
+use crate::strategy::Strategies;
+use crate::world::{
+    Counts, DayContext, DayLog, DayOutput, History, Shop, ShopperId, ShopperState, World,
+};
 
 /// Shoppers per parallel work item. Fixed, so merge order never depends on threads.
 const CHUNK: usize = 1024;
@@ -95,7 +97,7 @@ pub struct Engine {
 impl Engine {
     /// Builds the world, runs the pre-period if any, and assigns shoppers to arms.
     pub fn new(scenario: Scenario) -> Self {
-        let world = World::new(&scenario);
+        let world = World::new(scenario.world_setup());
         let ctx = BuildContext {
             catalog: world.catalog(),
             population: scenario.shoppers,
@@ -112,11 +114,12 @@ impl Engine {
         let adaptive = scenario.experiment.allocation == Allocation::Thompson;
         let mut pending = Vec::new();
         let mut placed = Vec::with_capacity(scenario.shoppers as usize);
+        let salt = scenario.salt();
         for id in 0..scenario.shoppers {
             if adaptive && world.population().profile(id).signup_day > 0 {
                 pending.push(id);
             } else {
-                placed.push((id, assign(scenario.salt(), id, &traffic)));
+                placed.push((id, assign(&salt, id, &traffic)));
             }
         }
         // Sized up front: growing the state vectors one shopper at a time copied them over
@@ -227,9 +230,9 @@ impl Engine {
         let arriving = self
             .pending
             .partition_point(|&id| self.world.population().profile(id).signup_day <= day);
+        let salt = self.scenario.salt();
         for id in self.pending.drain(..arriving) {
-            self.arms[assign(self.scenario.salt(), id, &weights)]
-                .enrol(id, self.covariates[id as usize]);
+            self.arms[assign(&salt, id, &weights)].enrol(id, self.covariates[id as usize]);
         }
         self.allocation.push(weights);
     }

@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 use super::monitor::Look;
-use crate::metrics::{Counts, Metrics, ShopperMoments};
+use crate::metrics::{Metrics, ShopperMoments};
+use crate::world::Counts;
 
 /// An arm run on the whole population: the ground truth its estimate is compared with.
 #[derive(Debug, Clone, Serialize)]

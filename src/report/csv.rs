@@ -13,8 +13,11 @@ fn field(text: &str) -> String {
     }
 }
 
+/// A number, or an empty field where there is none; an unbounded interval end is left empty
+/// too, as JSON writes it `null`.
 fn opt(x: Option<f64>) -> String {
-    x.map_or_else(String::new, |v| v.to_string())
+    x.filter(|v| v.is_finite())
+        .map_or_else(String::new, |v| v.to_string())
 }
 
 /// Renders the CSV.
@@ -38,8 +41,8 @@ pub fn render(r: &Report) -> String {
         "conversion_rate",
         "buyer_rate",
         "aov",
-        "revenue_per_visitor",
-        "clv",
+        "revenue_per_shopper",
+        "margin_per_shopper",
         "cart_abandonment_rate",
         "open_rate",
         "churn_rate",
@@ -83,8 +86,8 @@ pub fn render(r: &Report) -> String {
             m.conversion_rate.to_string(),
             m.buyer_rate.to_string(),
             m.aov.to_string(),
-            m.revenue_per_visitor.to_string(),
-            m.clv.to_string(),
+            m.revenue_per_shopper.to_string(),
+            m.margin_per_shopper.to_string(),
             m.cart_abandonment_rate.to_string(),
             m.open_rate.to_string(),
             m.churn_rate.to_string(),

@@ -1,9 +1,8 @@
 //! Markdown: a report a manager can read and forward.
 
-use super::{
-    break_even_notes, comparison_rows, experiment_notes, money, percent, results_rows, roi_rows,
-    Report,
-};
+use crate::format::{percent, whole};
+
+use super::{break_even_notes, comparison_rows, experiment_notes, results_rows, roi_rows, Report};
 
 /// A markdown table; the columns `numeric` says are numbers are right-aligned.
 fn table(rows: &[Vec<String>], numeric: impl Fn(usize) -> bool) -> String {
@@ -31,13 +30,13 @@ pub fn render(r: &Report) -> String {
     out += "## The scenario\n\n";
     out += &format!(
         "We simulated {} shoppers over {} days in a store of {} products (seed {}). Each shopper was assigned at random to one of {} arms; the first arm is the control, the shop as it is. Shoppers behave according to hidden tastes, price sensitivity and habits; no arm is told how well it should do, so every difference below comes from how shoppers respond to what the arm shows them. Money is in {} and scaled to {} visitors a year over a {}-month projection (NPV at {:.1}% a year).\n\n",
-        money(f64::from(s.shoppers)),
+        whole(f64::from(s.shoppers)),
         s.days_simulated,
-        money(s.products as f64),
+        whole(s.products as f64),
         s.seed,
         r.arms.len(),
         s.currency,
-        money(s.annual_visitors),
+        whole(s.annual_visitors),
         s.projection_months,
         100.0 * s.discount_rate
     );

@@ -16,11 +16,12 @@ use crate::experiment::analysis::{
     Srm,
 };
 use crate::experiment::{ArmSnapshot, Snapshot};
-use crate::metrics::{Counts, Metrics};
+use crate::metrics::Metrics;
 use crate::roi::{analyze as analyze_roi, ArmRoi};
 use crate::scenario::Scenario;
+use crate::world::Counts;
 pub(crate) use text::{
-    break_even_notes, comparison_rows, experiment_notes, money, percent, results_rows, roi_rows,
+    break_even_notes, comparison_rows, experiment_notes, results_rows, roi_rows,
 };
 
 /// Output formats of `shoplab run`.
@@ -133,7 +134,7 @@ pub struct ExperimentReport {
     pub sequential: Vec<Sequential>,
     /// Main effects and interactions, for factorial designs.
     pub factorial: Option<FactorialAnalysis>,
-    /// CUPED-adjusted revenue per visitor, with a pre-period.
+    /// CUPED-adjusted revenue per shopper, with a pre-period.
     pub cuped: Vec<Cuped>,
     /// Allocation and its regret in money.
     pub allocation: AllocationReport,

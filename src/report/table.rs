@@ -1,8 +1,8 @@
 //! The plain-text table printed by `shoplab run`.
 
-use super::{
-    break_even_notes, comparison_rows, experiment_notes, money, results_rows, roi_rows, Report,
-};
+use crate::format::whole;
+
+use super::{break_even_notes, comparison_rows, experiment_notes, results_rows, roi_rows, Report};
 
 /// Renders the table.
 pub fn render(r: &Report) -> String {
@@ -10,10 +10,10 @@ pub fn render(r: &Report) -> String {
     let mut out = format!(
         "{} — {} shoppers × {} days, seed {}, {} products ({})\n\n",
         s.name,
-        money(f64::from(s.shoppers)),
+        whole(f64::from(s.shoppers)),
         s.days_simulated,
         s.seed,
-        money(s.products as f64),
+        whole(s.products as f64),
         s.currency
     );
     let rows = results_rows(r);
@@ -31,7 +31,7 @@ pub fn render(r: &Report) -> String {
         let s = &r.scenario;
         out += &format!(
             "\nmoney at {} visitors a year ({}), {}-month projection, margin after discounts and messages:\n",
-            money(s.annual_visitors),
+            whole(s.annual_visitors),
             s.currency,
             s.projection_months
         );

@@ -1,18 +1,14 @@
-//! Rows and sentences the text formats (table and markdown) share, and their number formats.
+//! Rows and sentences the text formats (table and markdown) share.
 
 use std::collections::BTreeMap;
 
 use super::Report;
 use crate::experiment::analysis::{self, MetricComparison};
-
-/// `12.3%` for a fraction.
-pub(crate) fn percent(x: f64) -> String {
-    format!("{:.2}%", 100.0 * x)
-}
+use crate::format::{self, interval, percent, whole};
 
 /// `+12.3%` for a relative lift, `n/a` when undefined.
 pub(crate) fn signed_percent(x: Option<f64>) -> String {
-    x.map_or_else(|| "n/a".into(), |v| format!("{:+.1}%", 100.0 * v))
+    x.map_or_else(|| "n/a".into(), format::signed_percent)
 }
 
 /// `+12.3% [+5.1, +19.4] *` — lift, interval and a star when significant after the Holm
@@ -22,12 +18,7 @@ pub(crate) fn lift_cell(c: Option<&MetricComparison>) -> String {
     match (c.ci_low, c.ci_high) {
         (Some(lo), Some(hi)) => {
             let star = if c.significant { " *" } else { "" };
-            format!(
-                "{} [{:+.1}, {:+.1}]{star}",
-                signed_percent(c.lift),
-                100.0 * lo,
-                100.0 * hi
-            )
+            format!("{} {}{star}", signed_percent(c.lift), interval(lo, hi))
         }
         _ => signed_percent(c.lift),
     }
@@ -57,8 +48,8 @@ pub(crate) fn metric_label(metric: &str) -> &'static str {
         "conversion_rate" => "conversion",
         "buyer_rate" => "buyer rate",
         "aov" => "AOV",
-        "revenue_per_visitor" => "revenue/visitor",
-        "clv" => "CLV",
+        "revenue_per_shopper" => "revenue/shopper",
+        "margin_per_shopper" => "margin/shopper",
         "cart_abandonment_rate" => "cart abandonment",
         _ => "metric",
     }
@@ -73,8 +64,8 @@ pub(crate) fn results_rows(r: &Report) -> Vec<Vec<String>> {
         "orders",
         "conversion",
         "AOV",
-        "rev/visitor",
-        "CLV",
+        "rev/shopper",
+        "margin/shopper",
         "abandonment",
         "open rate",
         "churn",
@@ -90,8 +81,8 @@ pub(crate) fn results_rows(r: &Report) -> Vec<Vec<String>> {
             a.counts.orders.to_string(),
             percent(m.conversion_rate),
             format!("{:.2}", m.aov),
-            format!("{:.2}", m.revenue_per_visitor),
-            format!("{:.2}", m.clv),
+            format!("{:.2}", m.revenue_per_shopper),
+            format!("{:.2}", m.margin_per_shopper),
             percent(m.cart_abandonment_rate),
             percent(m.open_rate),
             percent(m.churn_rate),
@@ -175,18 +166,18 @@ pub(crate) fn roi_rows(r: &Report) -> Vec<Vec<String>> {
         };
         rows.push(vec![
             a.name.clone(),
-            money(x.incremental_revenue.mid),
+            whole(x.incremental_revenue.mid),
             format!(
                 "{} [{} – {}]",
-                money(x.incremental_margin.mid),
-                money(x.incremental_margin.low),
-                money(x.incremental_margin.high)
+                whole(x.incremental_margin.mid),
+                whole(x.incremental_margin.low),
+                whole(x.incremental_margin.high)
             ),
             format!(
                 "{} ({} – {})",
-                money(x.annual_cost.mid),
-                money(x.annual_cost.low),
-                money(x.annual_cost.high)
+                whole(x.annual_cost.mid),
+                whole(x.annual_cost.low),
+                whole(x.annual_cost.high)
             ),
             roi,
             format!(
@@ -197,9 +188,9 @@ pub(crate) fn roi_rows(r: &Report) -> Vec<Vec<String>> {
             ),
             format!(
                 "{} [{} – {}]",
-                money(x.npv.mid),
-                money(x.npv.margin_low),
-                money(x.npv.margin_high)
+                whole(x.npv.mid),
+                whole(x.npv.margin_low),
+                whole(x.npv.margin_high)
             ),
         ]);
     }
@@ -212,7 +203,7 @@ pub(crate) fn roi_rows(r: &Report) -> Vec<Vec<String>> {
 /// One sentence per arm on the lift needed to break even and what detecting it takes.
 pub(crate) fn break_even_notes(r: &Report) -> Vec<String> {
     let days = |d: Option<f64>| d.map_or("n/a".to_string(), |d| format!("{:.0} days", d.ceil()));
-    let visits = |v: Option<f64>| v.map_or("n/a".to_string(), |v| money(v.ceil()));
+    let visits = |v: Option<f64>| v.map_or("n/a".to_string(), |v| whole(v.ceil()));
     r.arms
         .iter()
         .filter_map(|a| {
@@ -257,11 +248,10 @@ pub(crate) fn experiment_notes(r: &Report) -> Vec<String> {
     }
     for c in &e.cuped {
         notes.push(format!(
-            "CUPED ({}, revenue/visitor, pre-period visits as covariate): {} [{:+.1}, {:+.1}], p = {}, variance −{:.1}%",
+            "CUPED ({}, revenue/visitor, pre-period visits as covariate): {} {}, p = {}, variance −{:.1}%",
             name(c.arm),
-            signed_percent(Some(c.lift)),
-            100.0 * c.ci_low,
-            100.0 * c.ci_high,
+            format::signed_percent(c.lift),
+            interval(c.ci_low, c.ci_high),
             p_value(Some(c.p_value)),
             100.0 * c.variance_reduction
         ));
@@ -295,8 +285,8 @@ pub(crate) fn experiment_notes(r: &Report) -> Vec<String> {
         notes.push(format!(
             "Thompson allocation: final shares {}; regret {} against the best arm (an even split: {}), from the {}",
             last.unwrap_or_default(),
-            money(e.allocation.regret),
-            money(e.allocation.regret_even_split),
+            whole(e.allocation.regret),
+            whole(e.allocation.regret_even_split),
             e.allocation.basis
         ));
     }
@@ -314,34 +304,13 @@ pub(crate) fn experiment_notes(r: &Report) -> Vec<String> {
     notes
 }
 
-/// A money amount with thousands separators.
-pub(crate) fn money(x: f64) -> String {
-    let whole = x.abs().round() as u64;
-    let digits = whole.to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if x < 0.0 && whole > 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn formatting_helpers() {
-        assert_eq!(percent(0.0213), "2.13%");
         assert_eq!(signed_percent(Some(0.153)), "+15.3%");
         assert_eq!(signed_percent(None), "n/a");
-        assert_eq!(money(1234567.4), "1,234,567");
-        assert_eq!(money(-999.6), "-1,000");
     }
 }

@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::rules::{count, in_range, problem};
-use super::{ArmSpec, Problem, RawStrategy};
-use crate::strategy::registry::{self, Family, StrategySpec};
+use super::{check_strategy, ArmSpec, Problem, RawStrategy};
+use crate::strategy::registry::{Family, StrategySpec};
 
 /// How traffic is split between arms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -14,7 +14,7 @@ pub enum Allocation {
     /// Fixed traffic shares, the classic A/B/n test.
     Fixed,
     /// Thompson sampling: shoppers who arrive later are sent more often to the arm that
-    /// is winning on revenue per visitor so far.
+    /// is winning on revenue per shopper so far.
     Thompson,
 }
 
@@ -39,12 +39,12 @@ pub struct Factorial {
 /// Experiment settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExperimentParams {
-    /// Salt of the assignment hash (defaults to the scenario name).
+    /// Salt of the assignment hash (default: the scenario's name and seed).
     pub salt: Option<String>,
     /// Significance level of intervals and tests.
     pub alpha: f64,
     /// Also run every arm on the whole population to measure its true effect; `None`:
-    /// only while that is cheap (see [`Scenario::true_effect`]).
+    /// only while that is cheap (see [`Scenario::true_effect`](super::Scenario::true_effect)).
     pub true_effect: Option<bool>,
     /// Days of pre-period under the control strategies, for CUPED (0: none).
     pub cuped_days: u32,
@@ -178,7 +178,7 @@ fn check_factors(
             .iter()
             .enumerate()
             .filter_map(|(j, level)| {
-                registry::check(family, Some(level), &format!("{key}.levels[{j}]"))
+                check_strategy(family, Some(level), &format!("{key}.levels[{j}]"))
                     .map_err(|mut e| p.append(&mut e))
                     .ok()
             })

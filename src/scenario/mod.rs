@@ -8,6 +8,7 @@
 mod experiment;
 mod params;
 mod rules;
+mod strategies;
 
 use std::fmt;
 use std::path::Path;
@@ -15,12 +16,11 @@ use std::path::Path;
 use serde::Deserialize;
 
 pub use experiment::{Allocation, ExperimentParams, Factor, Factorial};
-pub use params::{
-    ArmCosts, BusinessParams, CatalogParams, CostParams, Money, Seasonality, SegmentParams,
-    WorldParams,
-};
+pub use params::{ArmCosts, BusinessParams, CostParams, Money};
+pub use strategies::{check_strategy, RawStrategy};
 
 use crate::strategy::registry::StrategySpec;
+use crate::world::{CatalogParams, SegmentParams, WorldParams, WorldSetup};
 use experiment::{check_experiment, RawExperiment};
 use rules::{
     check_arms, check_business, check_catalog, check_costs, check_segments, check_world, count,
@@ -97,16 +97,6 @@ pub enum ScenarioError {
         /// Every problem found.
         problems: Vec<Problem>,
     },
-}
-
-/// A strategy as written in a file: a name, or a table with `kind` and parameters.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged)]
-pub enum RawStrategy {
-    /// `recommender = "popularity"`
-    Name(String),
-    /// `recommender = { kind = "popularity", half_life_days = 7 }`
-    Table(toml::Table),
 }
 
 /// One arm as written in a file.
@@ -273,9 +263,28 @@ impl Scenario {
             .unwrap_or(u64::from(self.shoppers) * self.arms.len() as u64 <= 400_000)
     }
 
-    /// The salt of the assignment hash.
-    pub fn salt(&self) -> &str {
-        self.experiment.salt.as_deref().unwrap_or(&self.name)
+    /// The salt of the assignment hash: the scenario's `experiment.salt` when it sets one
+    /// (a fixed split across seeds, as a real experiment keeps its split), otherwise the
+    /// name and the seed, so that a new seed also re-randomises who is in which arm.
+    pub fn salt(&self) -> String {
+        match &self.experiment.salt {
+            Some(salt) => salt.clone(),
+            None => format!("{}/{}", self.name, self.seed),
+        }
+    }
+
+    /// What the scenario's world is built from.
+    pub fn world_setup(&self) -> WorldSetup<'_> {
+        WorldSetup {
+            seed: self.seed,
+            shoppers: self.shoppers,
+            days: self.days,
+            behaviour: &self.world,
+            catalog: &self.catalog,
+            segments: &self.segments,
+            per_email: self.costs.per_email,
+            per_sms: self.costs.per_sms,
+        }
     }
 }
 

@@ -1,8 +1,9 @@
 //! One small check per rule; each problem quotes the key and the value.
 
-use super::params::{BusinessParams, CatalogParams, CostParams, SegmentParams, WorldParams};
-use super::{ArmSpec, Problem, RawArm, RawStrategy};
-use crate::strategy::registry::{self, Family, StrategySpec};
+use super::params::{BusinessParams, CostParams};
+use super::{check_strategy, ArmSpec, Problem, RawArm, RawStrategy};
+use crate::strategy::registry::{Family, StrategySpec};
+use crate::world::{CatalogParams, SegmentParams, WorldParams, MAX_LATENT_DIM};
 
 /// A serde message in a user's words: one line, no Rust type names.
 pub(super) fn plain_serde_message(message: &str) -> String {
@@ -64,7 +65,7 @@ pub(super) fn check_world(p: &mut Vec<Problem>, w: &WorldParams) {
         "world.latent_dim",
         w.latent_dim as i64,
         2,
-        crate::world::MAX_LATENT_DIM as i64,
+        MAX_LATENT_DIM as i64,
     );
     count(p, "world.slate_size", w.slate_size as i64, 1, 50);
     count(p, "world.organic_views", w.organic_views as i64, 0, 20);
@@ -279,7 +280,7 @@ pub(super) fn check_arms(p: &mut Vec<Problem>, raw: Vec<RawArm>) -> Vec<ArmSpec>
         let traffic = a.traffic.unwrap_or(even);
         in_range(p, &format!("{key}.traffic"), traffic, 0.0, 1.0);
         let mut family = |f: Family, raw: Option<RawStrategy>, field: &str| {
-            registry::check(f, raw.as_ref(), &format!("{key}.{field}")).unwrap_or_else(|mut e| {
+            check_strategy(f, raw.as_ref(), &format!("{key}.{field}")).unwrap_or_else(|mut e| {
                 p.append(&mut e);
                 StrategySpec::default_for(f)
             })

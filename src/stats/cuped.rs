@@ -229,7 +229,9 @@ mod tests {
     #[test]
     fn comparison_matches_scipy_on_adjusted_values() {
         // numpy: pooled within-arm θ, adjusted y − θ(x − x̄_all); then
-        // scipy.stats.ttest_ind(adj_t, adj_c, equal_var=False), Welch df, t.isf(0.025, df).
+        // scipy.stats.ttest_ind(adj_t, adj_c, equal_var=False), Welch df, k = t.isf(0.025, df);
+        // the lift's Fieller set by scipy.optimize.brentq on (m_t − ρm_c)² − k²(v_t + ρ²v_c)
+        // either side of m_t/m_c, minus 1, on the adjusted means and their variances.
         let (c, t) = (arm(&CY, &CX), arm(&TY, &TX));
         assert_relative_eq!(
             cuped_theta(&c, &t).unwrap(),
@@ -244,8 +246,8 @@ mod tests {
         assert_relative_eq!(r.df.unwrap(), 17.448737115135845, max_relative = 1e-9);
         assert_relative_eq!(r.diff_ci.0, 0.8418052352038683, max_relative = 1e-9);
         assert_relative_eq!(r.diff_ci.1, 2.52782478482354, max_relative = 1e-9);
-        assert_relative_eq!(r.ci_low, 0.07268120692904856, max_relative = 1e-9);
-        assert_relative_eq!(r.ci_high, 0.24290400862764416, max_relative = 1e-9);
+        assert_relative_eq!(r.ci_low, 0.07367795849469738, max_relative = 1e-9);
+        assert_relative_eq!(r.ci_high, 0.24428391503345703, max_relative = 1e-9);
     }
 
     #[test]

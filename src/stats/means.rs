@@ -1,4 +1,4 @@
-//! Welch's unequal-variance t-test for per-unit means (revenue per visitor, CLV).
+//! Welch's unequal-variance t-test for per-unit means (revenue per shopper, CLV).
 
 use super::comparison::{build, standardized_test, Comparison, TestParts};
 use super::error::{finite, probability_open, StatsError, StatsResult};
@@ -62,22 +62,32 @@ impl MeanSummary {
 /// When both variances are 0 the formula is 0/0; it returns `n_c + n_t − 2`, the pooled
 /// degrees of freedom that Welch's df approaches when the variances shrink together.
 pub fn welch_df(control: &MeanSummary, treatment: &MeanSummary) -> f64 {
-    let (vc, vt) = (control.var_of_mean(), treatment.var_of_mean());
-    let (nc, nt) = (control.n as f64, treatment.n as f64);
-    let denom = vc * vc / (nc - 1.0) + vt * vt / (nt - 1.0);
+    satterthwaite_df(
+        control.var_of_mean(),
+        control.n as f64 - 1.0,
+        treatment.var_of_mean(),
+        treatment.n as f64 - 1.0,
+    )
+}
+
+/// Welch–Satterthwaite degrees of freedom of `v_c + v_t`, two independent variance
+/// estimates with `df_c` and `df_t` degrees of freedom:
+/// `(v_c + v_t)² / (v_c²/df_c + v_t²/df_t)`, or `df_c + df_t` when both variances are 0.
+pub(super) fn satterthwaite_df(v_c: f64, df_c: f64, v_t: f64, df_t: f64) -> f64 {
+    let denom = v_c * v_c / df_c + v_t * v_t / df_t;
     if denom > 0.0 {
-        (vc + vt).powi(2) / denom
+        (v_c + v_t).powi(2) / denom
     } else {
-        nc + nt - 2.0
+        df_c + df_t
     }
 }
 
 /// Welch t-test of treatment against control from per-arm (mean, sd, n).
 ///
 /// `t = (m_t − m_c) / √(s_c²/n_c + s_t²/n_t)` with the Welch–Satterthwaite degrees of freedom
-/// ([`welch_df`]); the two-sided p-value and the `1 − alpha` intervals (difference and
-/// log-scale relative lift, see [`Comparison`]) use the Student t quantile with those
-/// degrees of freedom.
+/// ([`welch_df`]); the two-sided p-value and the `1 − alpha` intervals (difference, and
+/// Fieller's interval for the relative lift, see [`Comparison`]) use the Student t quantile
+/// with those degrees of freedom.
 ///
 /// Edge cases: an arm with fewer than 2 units → `NotEnoughData`; zero variance in both arms →
 /// p-value 1 when the means are equal, `NotEnoughData` otherwise; control mean 0 →
@@ -103,6 +113,7 @@ pub fn welch_t_test(
         p_value,
         crit: t_isf(alpha / 2.0, df),
         df: Some(df),
+        ratio_ci: None,
     })
 }
 
@@ -128,7 +139,10 @@ mod tests {
     #[test]
     fn matches_scipy_small_sample() {
         // scipy.stats.ttest_ind_from_stats(11, 2.5, 40, 10, 2, 30, equal_var=False) → t, p;
-        // df by the Welch–Satterthwaite formula; intervals with scipy.stats.t.isf(0.025, df).
+        // df by the Welch–Satterthwaite formula; intervals with k = scipy.stats.t.isf(0.025,
+        // df): the difference's m_t − m_c ± k·√(v_c + v_t), the lift's Fieller set by
+        // scipy.optimize.brentq on (m_t − ρm_c)² − k²(v_t + ρ²v_c) either side of m_t/m_c,
+        // minus 1.
         let c = welch_t_test(
             &MeanSummary::new(10.0, 2.0, 30),
             &MeanSummary::new(11.0, 2.5, 40),
@@ -141,8 +155,8 @@ mod tests {
         assert_relative_eq!(c.diff_ci.0, -0.0739123429981845, max_relative = 1e-9);
         assert_relative_eq!(c.diff_ci.1, 2.0739123429981845, max_relative = 1e-10);
         assert_relative_eq!(c.lift, 0.1, max_relative = 1e-12);
-        assert_relative_eq!(c.ci_low, -0.0069052513433190965, max_relative = 1e-9);
-        assert_relative_eq!(c.ci_high, 0.21841345112006505, max_relative = 1e-10);
+        assert_relative_eq!(c.ci_low, -0.007043617293529647, max_relative = 1e-9);
+        assert_relative_eq!(c.ci_high, 0.2187882060704831, max_relative = 1e-10);
     }
 
     #[test]
@@ -160,8 +174,32 @@ mod tests {
         assert_relative_eq!(c.df.unwrap(), 809944.9175400506, max_relative = 1e-9);
         assert_relative_eq!(c.diff_ci.0, -0.032843290343873316, max_relative = 1e-9);
         assert_relative_eq!(c.diff_ci.1, 0.23284329034387616, max_relative = 1e-9);
-        assert_relative_eq!(c.ci_low, -0.0006559434806910902, max_relative = 1e-9);
-        assert_relative_eq!(c.ci_high, 0.004663002146549466, max_relative = 1e-9);
+        assert_relative_eq!(c.ci_low, -0.0006560122948648939, max_relative = 1e-9);
+        assert_relative_eq!(c.ci_high, 0.004662940794655679, max_relative = 1e-9);
+    }
+
+    #[test]
+    fn lift_interval_agrees_with_the_test_at_small_n() {
+        // Same recipe, n = 5 per arm, where Katz's log interval disagreed with the test:
+        // (10, 2, 5) vs (19, 8, 5): p = 0.064 but the log interval was [+9.1%, +231%];
+        // (10, 5, 5) vs (18, 5, 5): p = 0.035 but the log interval was [−0.2%, +225%].
+        let s = MeanSummary::new;
+        let c = welch_t_test(&s(10.0, 2.0, 5), &s(19.0, 8.0, 5), 0.05).unwrap();
+        assert_relative_eq!(c.p_value, 0.06418947117321334, max_relative = 1e-9);
+        assert_relative_eq!(c.ci_low, -0.07645224458369615, max_relative = 1e-9);
+        assert_relative_eq!(c.ci_high, 2.1043303771708106, max_relative = 1e-9);
+        let c = welch_t_test(&s(10.0, 5.0, 5), &s(18.0, 5.0, 5), 0.05).unwrap();
+        assert_relative_eq!(c.p_value, 0.03526520347508002, max_relative = 1e-9);
+        assert_relative_eq!(c.ci_low, 0.05169242691339537, max_relative = 1e-9);
+        assert_relative_eq!(c.ci_high, 2.852156403161855, max_relative = 1e-9);
+        // A control within noise of 0: (1, 3, 10) vs (5, 3, 10), t = 2.98, df = 18,
+        // p = 0.008. c² < k²·v_c, so the Fieller set is two rays, (−∞, −4.83] ∪
+        // [1.4649, +∞) by a grid scan and brentq; the ray holding the estimate 5 is reported,
+        // so the upper end is unbounded.
+        let c = welch_t_test(&s(1.0, 3.0, 10), &s(5.0, 3.0, 10), 0.05).unwrap();
+        assert_relative_eq!(c.p_value, 0.008002029534145215, max_relative = 1e-9);
+        assert_relative_eq!(c.ci_low, 0.46488721990035864, max_relative = 1e-9);
+        assert_eq!(c.ci_high, f64::INFINITY);
     }
 
     #[test]
@@ -215,6 +253,10 @@ mod tests {
             prop_assert!(c.diff_ci.0 <= c.diff && c.diff <= c.diff_ci.1);
             prop_assert!(c.ci_low <= c.lift && c.lift <= c.ci_high);
             prop_assert!(c.df.unwrap() >= 1.0);
+            let crit = t_isf(alpha / 2.0, c.df.unwrap());
+            if (c.statistic.abs() - crit).abs() > 1e-9 {
+                prop_assert_eq!(c.ci_low > 0.0 || c.ci_high < 0.0, c.p_value < alpha);
+            }
         }
     }
 }

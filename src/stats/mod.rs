@@ -23,18 +23,49 @@
 //! for ratios). Merging two accumulators adds their fields, so worker threads and days combine
 //! in any order. Sample variances use `n − 1`.
 //!
-//! **The common result** ([`Comparison`]). Besides the absolute difference and its interval,
-//! every test reports the relative lift with a delta-method interval:
-//! `Var(T/C) ≈ Var(T)/C² + T²·Var(C)/C⁴`, i.e. `(T/C)²·(Var T/T² + Var C/C²)`, and
-//! `lift ± crit·√Var(T/C)` with the same critical value as the difference. It is a symmetric
-//! Wald interval (no Fieller correction), good when the control is many standard errors from 0.
+//! **The common result** ([`Comparison`]). Every test reports the absolute difference with a
+//! symmetric interval `diff ± crit·√(Var T + Var C)` (crit is z_{1−α/2}, or the t quantile
+//! with the test's degrees of freedom), the relative lift `T/C − 1` and an interval for the
+//! lift, the test statistic and its p-value.
+//!
+//! **What a lift interval means.** It is the set of relative lifts the test itself would not
+//! reject: for each candidate ratio ρ, ask "is the treatment ρ times the control?" with the
+//! same test and the same α; keep the ρ that pass. Asking it at ρ = 1 is the ordinary test of
+//! no difference, so the lift interval excludes 0 exactly when `p < α`, and the interval and
+//! the p-value never tell different stories. Two constructions, one per kind of test:
+//!
+//! * *Fieller's interval* (means, ratio metrics, CUPED, replicates): the ρ with
+//!   `|T − ρC| ≤ crit·√(Var T + ρ²·Var C)`. It is asymmetric, as a ratio's uncertainty is,
+//!   and it is as good as the normal (or t) approximation of the two estimates: close to
+//!   exact for large samples, approximate for small ones or skewed metrics (at ~40 orders
+//!   per arm an AOV lift interval covered 94.7% instead of 95% in simulation). When the
+//!   control is within `crit` standard errors of 0, the data cannot rule out a control of 0
+//!   and no ratio is too large: one end is infinite (`ci_high = +∞`, written `null` in
+//!   JSON), and that is the honest answer. If both estimates are non-negative the interval
+//!   is cut at −100%.
+//! * *The score interval* (two proportions): the ρ for which the score test, which
+//!   re-estimates both rates under "p_T = ρ·p_C", stays within `±z_{1−α/2}` (Koopman 1984;
+//!   Miettinen & Nurminen 1985 without their n/(n − 1) factor; statsmodels
+//!   `confint_proportions_2indep(method='score', compare='ratio', correction=False)`). At
+//!   ρ = 1 the score test is the pooled z-test, so it agrees with the p-value. It is
+//!   approximate like every normal-theory test, but behaves at small counts: no treatment
+//!   successes give an interval from −100% to a real upper end, not a single point, and both
+//!   arms at 100% give a real interval around 0.
+//!
+//! **The lift's own bias.** `T̂/Ĉ` overstates `T/C` on average, because `E[1/Ĉ] > 1/C`: to
+//! second order `E[T̂/Ĉ] ≈ (T/C)·(1 + Var Ĉ/C²)`. The bias is negligible at thousands of
+//! units but about +2.2 points of lift for AOV at ~40 orders per arm (simulation in
+//! `tests/stats_simulation.rs`). `lift` stays the plain ratio the user can recompute from
+//! the two arms; `lift_corrected = (T̂/Ĉ)/(1 + Var Ĉ/Ĉ²) − 1` divides the bias out (+0.25
+//! points left in that simulation).
 //!
 //! **Proportions** ([`two_proportion_z_test`]): buyer rate, cart abandonment. Under "no
 //! difference" both arms share one rate, so the test pools them:
-//! `z = (p_T − p_C)/√(p̄(1 − p̄)(1/n_C + 1/n_T))`. The interval does not assume equal rates:
-//! `(p_T − p_C) ± z_{1−α/2}·√(p_C(1 − p_C)/n_C + p_T(1 − p_T)/n_T)`.
+//! `z = (p_T − p_C)/√(p̄(1 − p̄)(1/n_C + 1/n_T))`. The difference's interval does not assume
+//! equal rates: `(p_T − p_C) ± z_{1−α/2}·√(p_C(1 − p_C)/n_C + p_T(1 − p_T)/n_T)`; the lift's
+//! is the score interval above.
 //!
-//! **Means** ([`welch_t_test`], [`welch_t_test_moments`]): revenue per visitor, CLV.
+//! **Means** ([`welch_t_test`], [`welch_t_test_moments`]): revenue and margin per shopper.
 //! Welch's t does not assume equal variances: `t = (m_T − m_C)/√(s_C²/n_C + s_T²/n_T)` with
 //! Welch–Satterthwaite degrees of freedom
 //! `ν = (v_C + v_T)²/(v_C²/(n_C − 1) + v_T²/(n_T − 1))`, `v = s²/n`.
@@ -43,6 +74,20 @@
 //! are not independent, so the unit is the shopper: with x = numerator and y = denominator per
 //! shopper, `R = Σx/Σy` and the delta method gives
 //! `Var(R) ≈ (1/n)·(s_xx/μy² − 2μx·s_xy/μy³ + μx²·s_yy/μy⁴)`; then a z-test on `R_T − R_C`.
+//!
+//! **Replicate copies** ([`replicate_comparison`]). When an arm's strategies learn from its
+//! own traffic, all its shoppers share what was learned, and that varies from run to run by
+//! an amount no per-shopper test can see (in simulation a per-shopper test rejected 17% of
+//! A/A pairs whose copies varied as much between them as within). Splitting each arm into R
+//! independent copies, each learning only from its own shoppers, makes the copy the unit:
+//! each metric is a ratio of copy totals `r = Σx_c/Σy_c`, its variance comes from the spread
+//! between copies, `R/(R − 1)·Σ(x_c − r·y_c)²/(Σy_c)²` (the delta method across copies),
+//! and the test is a t with Welch–Satterthwaite degrees of freedom, each arm's variance
+//! counting `R − 1`. Its intervals therefore carry the variation of what was learned, not
+//! only the sampling of shoppers. They are approximate in two ways: the copy totals are
+//! taken as normal (fine at thousands of units per copy), and with R = 8 and similar arms
+//! Welch's estimated degrees of freedom make the test slightly conservative (4.7–4.8%
+//! rejections at α = 5%, 95.3–95.5% coverage, over 20,000 simulations).
 //!
 //! **Many comparisons** ([`holm`], [`benjamini_hochberg`]). Holm controls the chance of any
 //! false positive: sort p ascending, multiply the i-th smallest by `m − i + 1`, make the
@@ -104,17 +149,20 @@
 
 pub mod auc;
 pub mod bayes;
+pub mod clv;
 pub mod comparison;
 pub mod cuped;
 pub mod error;
 pub mod factorial;
 pub mod independence;
+mod lift;
 pub mod means;
 pub mod moments;
 pub mod multiple;
 pub mod power;
 pub mod proportions;
 pub mod ratio;
+pub mod replicates;
 pub mod sequential;
 mod special;
 pub mod srm;
@@ -123,6 +171,10 @@ mod student_t;
 pub use auc::auc;
 pub use bayes::{
     beta_binomial_chance_to_beat, normal_chance_to_beat, normal_chance_to_beat_means, BayesResult,
+};
+pub use clv::{
+    fit_bg_nbd, fit_gamma_gamma, project_clv, BgNbdFit, BgNbdParams, ClvProjection, ClvReport,
+    CustomerSummary, GammaGammaFit, GammaGammaParams, IntervalMethod, ProjectionOptions,
 };
 pub use comparison::Comparison;
 pub use cuped::{cuped_comparison, cuped_theta, CupedMoments};
@@ -138,6 +190,7 @@ pub use power::{
 };
 pub use proportions::two_proportion_z_test;
 pub use ratio::ratio_comparison;
+pub use replicates::replicate_comparison;
 pub use sequential::{
     confidence_sequence, msprt_log_likelihood_ratio, msprt_p_value, optimal_tau_sq, tau_sq_for_mde,
     SequentialPath,
@@ -164,6 +217,18 @@ mod tests {
         let m: MeanMoments = [1.0, 2.0, 4.0].into_iter().collect();
         let back: MeanMoments = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
         assert_eq!(back, m);
+        // An unbounded lift interval: its infinite end is written as null and read back.
+        let wide = welch_t_test(
+            &MeanSummary::new(1.0, 3.0, 10),
+            &MeanSummary::new(5.0, 3.0, 10),
+            0.05,
+        )
+        .unwrap();
+        let json = serde_json::to_string(&wide).unwrap();
+        assert!(json.contains("\"ci_high\":null"));
+        let back: Comparison = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.ci_high, f64::INFINITY);
+        assert!((back.ci_low - wide.ci_low).abs() < 1e-15);
         let e = StatsError::NotEnoughData("x".into());
         assert_eq!(e.to_string(), "not enough data: x");
     }

@@ -1,8 +1,8 @@
 //! Strategies: one small trait per family, one file per strategy.
 //!
-//! Strategies see the shop as a real shop would (DESIGN §2): the catalog's observable
-//! attributes through [`Shop`], a shopper through [`ShopperView`], and their own arm's events
-//! in the nightly [`DayLog`]. None of these types can reach a hidden trait.
+//! Strategies see the shop as a real shop would (docs/ARCHITECTURE.md §4): the catalog's
+//! observable attributes through [`Shop`], a shopper through [`ShopperView`], and their own
+//! arm's events in the nightly [`DayLog`]. None of these types can reach a hidden trait.
 
 pub mod email;
 pub mod pricing;
@@ -15,35 +15,14 @@ pub use pricing::Pricing;
 pub use recommender::Recommender;
 pub use retention::Retention;
 
-use crate::world::{Catalog, EventMask};
+use crate::rng::SimRng;
+use crate::world::{
+    DayLog, Due, EventMask, Loyalty, Message, Offer, Policy, ProductId, ProductInfo, Shop,
+    ShopperView,
+};
 
-/// The observable shop on a given day, as strategies see it.
-#[derive(Debug, Clone, Copy)]
-pub struct Shop<'a> {
-    /// Today.
-    pub day: u32,
-    /// Days in the horizon.
-    pub days: u32,
-    /// The catalog (observable attributes only).
-    pub catalog: &'a Catalog,
-    /// Products in a recommendation slate.
-    pub slate_size: usize,
-    /// Products offered on the cart page.
-    pub cross_sell_size: usize,
-    /// Names of the observable segments, indexed by segment.
-    pub segments: &'a [String],
-    /// Shoppers in the population; shopper ids are below this.
-    pub population: u32,
-}
-
-impl Shop<'_> {
-    /// Whether a product is on sale today.
-    pub fn on_sale(&self, product: u32) -> bool {
-        self.catalog.product(product).launch_day <= self.day
-    }
-}
-
-/// One strategy per family: what an arm runs.
+/// One strategy per family: what an arm runs. It answers the world's [`Policy`] by asking
+/// the family each decision belongs to.
 pub struct Strategies {
     /// Chooses the slate and the cart-page cross-sell.
     pub recommender: Box<dyn Recommender>,
@@ -56,19 +35,10 @@ pub struct Strategies {
 }
 
 impl Strategies {
-    /// The events any of the strategies wants in its nightly batch.
-    pub fn observes(&self) -> EventMask {
-        self.recommender
-            .observes()
-            .with(self.pricing.observes())
-            .with(self.retention.observes())
-            .with(self.email.observes())
-    }
-
     /// Nightly batch: every strategy learns from the arm's events of the day. The families
     /// learn independently of each other, so the recommender (usually the heaviest) learns
     /// beside the other three: the nightly batch is the serial part of a day.
-    pub fn learn(&mut self, shop: &Shop, log: &crate::world::DayLog) {
+    pub fn learn(&mut self, shop: &Shop, log: &DayLog) {
         let Strategies {
             recommender,
             pricing,
@@ -83,5 +53,84 @@ impl Strategies {
                 email.learn(shop, log);
             },
         );
+    }
+
+    /// After [`Strategies::learn`]: every strategy remembers what it keeps per shopper of
+    /// the guests in `log`, shoppers it serves but does not learn from (the in-experiment
+    /// truth's shadow population).
+    pub fn remember(&mut self, shop: &Shop, log: &DayLog) {
+        let Strategies {
+            recommender,
+            pricing,
+            retention,
+            email,
+        } = self;
+        rayon::join(
+            || recommender.remember(shop, log),
+            || {
+                pricing.remember(shop, log);
+                retention.remember(shop, log);
+                email.remember(shop, log);
+            },
+        );
+    }
+}
+
+impl Policy for Strategies {
+    fn slate(
+        &self,
+        shop: &Shop,
+        shopper: &ShopperView,
+        rng: &mut SimRng,
+        slate: &mut Vec<ProductId>,
+    ) {
+        self.recommender.recommend(shop, shopper, rng, slate);
+    }
+
+    fn cross_sell(
+        &self,
+        shop: &Shop,
+        shopper: &ShopperView,
+        cart: &[ProductId],
+        rng: &mut SimRng,
+        out: &mut Vec<ProductId>,
+    ) {
+        self.recommender.cross_sell(shop, shopper, cart, rng, out);
+    }
+
+    fn price(&self, shop: &Shop, shopper: &ShopperView, product: &ProductInfo) -> f64 {
+        self.pricing.price(shop, shopper, product)
+    }
+
+    fn promo(&self, shop: &Shop, shopper: &ShopperView) -> Option<Offer> {
+        self.pricing.promo(shop, shopper)
+    }
+
+    fn offer(&self, shop: &Shop, shopper: &ShopperView, rng: &mut SimRng) -> Option<Offer> {
+        self.retention.offer(shop, shopper, rng)
+    }
+
+    fn loyalty(&self) -> Option<Loyalty> {
+        self.retention.loyalty()
+    }
+
+    fn schedule(
+        &self,
+        shop: &Shop,
+        shopper: &ShopperView,
+        due: &[Due],
+        rng: &mut SimRng,
+        out: &mut Vec<Message>,
+    ) {
+        self.email.schedule(shop, shopper, due, rng, out);
+    }
+
+    /// The events any of the strategies wants in its nightly batch.
+    fn observes(&self) -> EventMask {
+        self.recommender
+            .observes()
+            .with(self.pricing.observes())
+            .with(self.retention.observes())
+            .with(self.email.observes())
     }
 }

@@ -4,9 +4,9 @@
 
 use std::path::PathBuf;
 
+use crate::experiment::analysis::{self, Srm};
 use crate::experiment::Snapshot;
 use crate::scenario::Scenario;
-use crate::stats::{srm_check, SrmResult};
 
 use super::action::{Action, Mode};
 use super::engine_thread::{Control, EngineEvent, Speed};
@@ -117,9 +117,10 @@ impl App {
         self.snapshot.as_ref().map_or(0, |s| s.day)
     }
 
-    /// The sample-ratio check of the current snapshot (`None` with one arm or no data).
-    pub fn srm(&self) -> Option<SrmResult> {
-        self.snapshot.as_ref().and_then(srm_of)
+    /// The sample-ratio check of the current snapshot, as the reports make it: `None` with
+    /// one arm, no data, or adaptive allocation (whose split changes by design).
+    pub fn srm(&self) -> Option<Srm> {
+        self.snapshot.as_ref().and_then(analysis::srm)
     }
 
     /// Takes in what the engine sent.
@@ -131,7 +132,7 @@ impl App {
                 }
                 let alpha = self.scenario.experiment.alpha;
                 if let Some(record) = self.history.record(&snapshot, alpha) {
-                    let srm = srm_of(&snapshot);
+                    let srm = analysis::srm(&snapshot);
                     self.log.observe(&snapshot, record, srm.as_ref(), alpha);
                 }
                 self.snapshot = Some(*snapshot);
@@ -331,13 +332,6 @@ impl App {
     }
 }
 
-/// Shoppers per arm against the configured traffic shares.
-fn srm_of(s: &Snapshot) -> Option<SrmResult> {
-    let observed: Vec<u64> = s.arms.iter().map(|a| a.moments.assigned).collect();
-    let weights: Vec<f64> = s.arms.iter().map(|a| a.traffic).collect();
-    srm_check(&observed, &weights).ok()
-}
-
 fn file_name(p: &std::path::Path) -> String {
     p.file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
@@ -388,6 +382,32 @@ mod tests {
         assert_eq!(app.history.days().len(), 3);
         let last = app.log.entries().last().unwrap();
         assert!(last.text.contains("horizon reached"), "{last:?}");
+    }
+
+    /// Adaptive allocation sends newcomers to the winning arm by design: the dashboard must
+    /// not read the split as a sample-ratio mismatch, as the reports do not.
+    #[test]
+    fn adaptive_allocation_raises_no_srm_alarm() {
+        let mut scenario = Scenario::load("bandit-allocation").unwrap();
+        scenario.shoppers = 3_000;
+        let mut engine = Engine::new(scenario.clone());
+        let mut snapshots = Vec::new();
+        engine.run(|e| snapshots.push(e.snapshot()));
+        let mut app = App::new(scenario, Theme::MONO);
+        feed(&mut app, 0, &snapshots);
+        assert!(app.finished());
+        // The split is far from the planned thirds: a check against them would alarm.
+        let last = app.snapshot.as_ref().unwrap();
+        let shoppers: Vec<u64> = last.arms.iter().map(|a| a.moments.assigned).collect();
+        let planned: Vec<f64> = last.arms.iter().map(|a| a.traffic).collect();
+        let naive = crate::stats::srm_check(&shoppers, &planned).unwrap();
+        assert!(naive.flagged, "{shoppers:?}: {naive:?}");
+        assert_eq!(app.srm(), None);
+        assert!(
+            app.log.entries().iter().all(|e| !e.text.contains("SRM")),
+            "{:?}",
+            app.log.entries()
+        );
     }
 
     #[test]

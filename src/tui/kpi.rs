@@ -1,7 +1,8 @@
 //! The headline KPIs the dashboard shows per arm, in one place, so a panel asks "value of
 //! this KPI" and a new field (true lift, ROI) is added here once.
 
-use crate::metrics::{ratio, Counts, Metrics};
+use crate::metrics::{ratio, Metrics};
+use crate::world::Counts;
 
 use super::format;
 
@@ -13,23 +14,23 @@ pub enum Kpi {
     /// Revenue ÷ orders.
     Aov,
     /// Net margin per assigned shopper over the horizon.
-    Clv,
+    Margin,
     /// Return on the arm's costs; not computed by the engine yet.
     Roi,
 }
 
 impl Kpi {
     /// The KPIs of an Overview card, in order.
-    pub const CARDS: [Kpi; 4] = [Kpi::Conversion, Kpi::Aov, Kpi::Clv, Kpi::Roi];
+    pub const CARDS: [Kpi; 4] = [Kpi::Conversion, Kpi::Aov, Kpi::Margin, Kpi::Roi];
     /// The KPIs with a per-day path (ROI has none yet).
-    pub const CHARTED: [Kpi; 3] = [Kpi::Conversion, Kpi::Aov, Kpi::Clv];
+    pub const CHARTED: [Kpi; 3] = [Kpi::Conversion, Kpi::Aov, Kpi::Margin];
 
     /// Short name.
     pub fn label(self) -> &'static str {
         match self {
             Kpi::Conversion => "Conversion",
             Kpi::Aov => "AOV",
-            Kpi::Clv => "CLV",
+            Kpi::Margin => "Margin",
             Kpi::Roi => "ROI",
         }
     }
@@ -39,7 +40,7 @@ impl Kpi {
         match self {
             Kpi::Conversion => Some("conversion_rate"),
             Kpi::Aov => Some("aov"),
-            Kpi::Clv => Some("clv"),
+            Kpi::Margin => Some("margin_per_shopper"),
             Kpi::Roi => None,
         }
     }
@@ -49,7 +50,7 @@ impl Kpi {
         match self {
             Kpi::Conversion => Some(m.conversion_rate),
             Kpi::Aov => Some(m.aov),
-            Kpi::Clv => Some(m.clv),
+            Kpi::Margin => Some(m.margin_per_shopper),
             Kpi::Roi => None,
         }
     }
@@ -60,7 +61,7 @@ impl Kpi {
         match self {
             Kpi::Conversion => Some(ratio(c.orders as f64, c.visits as f64)),
             Kpi::Aov => (c.orders > 0).then(|| ratio(c.revenue, c.orders as f64)),
-            Kpi::Clv => Some(ratio(c.gross_margin - c.message_cost, assigned as f64)),
+            Kpi::Margin => Some(ratio(c.gross_margin - c.message_cost, assigned as f64)),
             Kpi::Roi => None,
         }
     }
@@ -69,7 +70,7 @@ impl Kpi {
     pub fn show(self, v: f64, currency: &str) -> String {
         match self {
             Kpi::Conversion => format::percent(v),
-            Kpi::Aov | Kpi::Clv => format::money(v, currency),
+            Kpi::Aov | Kpi::Margin => format::money(v, currency),
             Kpi::Roi => format::signed_percent(v),
         }
     }

@@ -1,8 +1,8 @@
 //! The event log: what changed that a person would want to know about, stamped with the
 //! simulated day (never the wall clock, so a run's log is reproducible).
 
+use crate::experiment::analysis::Srm;
 use crate::experiment::Snapshot;
-use crate::stats::SrmResult;
 
 use super::format;
 use super::history::{DayRecord, Significance};
@@ -68,7 +68,7 @@ impl EventLog {
         &mut self,
         snapshot: &Snapshot,
         record: &DayRecord,
-        srm: Option<&SrmResult>,
+        srm: Option<&Srm>,
         alpha: f64,
     ) {
         let day = record.day;

@@ -3,8 +3,8 @@
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
+use super::params::CatalogParams;
 use crate::rng::{stream, Purpose, SimRng};
-use crate::scenario::CatalogParams;
 
 /// Index of a product in the catalog.
 pub type ProductId = u32;

@@ -1,7 +1,9 @@
 //! Churn: a daily lapse hazard that falls with satisfaction and rises with neglect and spam;
 //! lapsed shoppers come back rarely on their own.
 
-use super::day::{DayContext, DayOutput};
+use super::day::DayContext;
+use super::output::DayOutput;
+use super::policy::Policy;
 use super::shopper::{ShopperId, ShopperState};
 use super::World;
 use crate::rng::{Purpose, SubjectKey};
@@ -17,9 +19,9 @@ pub(in crate::world) fn mood_ceiling(satisfaction_weight: f64) -> f64 {
 
 impl World {
     /// The end-of-day draw: an active shopper may lapse, a lapsed one may return.
-    pub(in crate::world) fn end_of_day(
+    pub(in crate::world) fn end_of_day<P: Policy + ?Sized>(
         &self,
-        ctx: &DayContext,
+        ctx: &DayContext<P>,
         id: ShopperId,
         key: SubjectKey,
         state: &mut ShopperState,
@@ -53,7 +55,13 @@ impl World {
 
     /// Tonight's lapse hazard: `base` (the shopper's hazard with neglect and spam) moved by
     /// satisfaction and by loyalty points at stake.
-    fn hazard(&self, ctx: &DayContext, id: ShopperId, state: &ShopperState, base: f64) -> f64 {
+    fn hazard<P: Policy + ?Sized>(
+        &self,
+        ctx: &DayContext<P>,
+        id: ShopperId,
+        state: &ShopperState,
+        base: f64,
+    ) -> f64 {
         let p = &self.params;
         let mood = (-p.churn_satisfaction_weight
             * (f64::from(state.hidden.satisfaction) - NEUTRAL_SATISFACTION))
@@ -61,11 +69,7 @@ impl World {
         // Unredeemed loyalty points are a stake the shopper loses by lapsing: weighed like
         // a discount of that share of their budget, with the price term of the model.
         // The wide trait row is read only where there are points at stake.
-        let loyalty = ctx
-            .strategies
-            .retention
-            .loyalty()
-            .filter(|_| state.history.points != 0.0);
+        let loyalty = ctx.policy.loyalty().filter(|_| state.history.points != 0.0);
         let hold = loyalty.map_or(1.0, |l| {
             let traits = self.population.traits(id);
             let stake =

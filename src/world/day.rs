@@ -3,97 +3,48 @@
 use rand::Rng;
 
 use super::catalog::Season;
-use super::events::{Event, EventKind, EventMask};
+use super::events::EventMask;
+use super::output::DayOutput;
+use super::policy::{Policy, Shop};
 use super::shopper::{ShopperId, ShopperState};
 use super::visit::Visit;
 use super::World;
-use crate::metrics::Counts;
 use crate::rng::{Purpose, SimRng};
-use crate::strategy::email::{Due, Message};
-use crate::strategy::{Shop, Strategies};
-use crate::world::ProductId;
 
 /// Everything a shopper-day needs that is the same for every shopper of an arm that day.
-pub struct DayContext<'a> {
+///
+/// Generic over the policy so that the world calls the arm's decisions without a second
+/// indirection (`P` is `strategy::Strategies` in a run).
+pub struct DayContext<'a, P: Policy + ?Sized> {
     /// The world.
     pub world: &'a World,
     /// The shop as strategies see it today.
     pub shop: Shop<'a>,
-    /// The arm's strategies, read-only during the day.
-    pub strategies: &'a Strategies,
+    /// The arm's decisions, read-only during the day.
+    pub policy: &'a P,
     /// Events to record for the nightly batch.
     pub observes: EventMask,
     pub(in crate::world) season: Season,
 }
 
-impl<'a> DayContext<'a> {
-    /// The context of `shop.day` for an arm running `strategies`.
-    pub fn new(world: &'a World, shop: Shop<'a>, strategies: &'a Strategies) -> Self {
+impl<'a, P: Policy + ?Sized> DayContext<'a, P> {
+    /// The context of `shop.day` for an arm deciding by `policy`.
+    pub fn new(world: &'a World, shop: Shop<'a>, policy: &'a P) -> Self {
         DayContext {
             world,
             season: world.catalog.season(shop.day),
             shop,
-            strategies,
-            observes: strategies.observes(),
-        }
-    }
-}
-
-/// What a chunk of shopper-days produces: counts, observed events and reusable buffers.
-#[derive(Debug, Default)]
-pub struct DayOutput {
-    /// Counts of the day.
-    pub counts: Counts,
-    /// Observed events, in shopper order.
-    pub events: Vec<Event>,
-    pub(in crate::world) slate: Vec<ProductId>,
-    pub(in crate::world) extra: Vec<ProductId>,
-    pub(in crate::world) cart_ids: Vec<ProductId>,
-    pub(in crate::world) due: Vec<Due>,
-    pub(in crate::world) messages: Vec<Message>,
-}
-
-impl DayOutput {
-    /// Empties the output for another day, keeping its buffers.
-    pub fn clear(&mut self) {
-        self.counts = Counts::default();
-        self.events.clear();
-    }
-
-    /// Records an event if the arm's strategies observe its kind.
-    #[allow(clippy::too_many_arguments)]
-    pub(in crate::world) fn record(
-        &mut self,
-        observes: EventMask,
-        kind: EventKind,
-        shopper: ShopperId,
-        product: ProductId,
-        day: u32,
-        hour: u8,
-        position: u8,
-        quantity: u16,
-        value: f64,
-    ) {
-        if observes.has(kind) {
-            self.events.push(Event {
-                shopper,
-                product,
-                day,
-                hour,
-                kind,
-                position,
-                quantity,
-                value: value as f32,
-            });
+            policy,
+            observes: policy.observes(),
         }
     }
 }
 
 impl World {
     /// Simulates one day of shopper `id` in an arm, updating its state and `out`.
-    pub fn shopper_day(
+    pub fn shopper_day<P: Policy + ?Sized>(
         &self,
-        ctx: &DayContext,
+        ctx: &DayContext<P>,
         id: ShopperId,
         state: &mut ShopperState,
         out: &mut DayOutput,
@@ -104,6 +55,7 @@ impl World {
             // Not a customer yet: nothing happens and nothing is observed.
             return;
         }
+        out.start(ctx.observes, id, day);
         let h = &mut state.history;
         if h.offer.is_some_and(|(_, until)| until < day) {
             h.offer = None;

@@ -3,13 +3,14 @@
 
 use rand::Rng;
 
-use super::day::{DayContext, DayOutput};
-use super::events::{Campaign, Channel, EventKind, NO_PRODUCT};
+use super::day::DayContext;
+use super::events::{Campaign, Channel, EventKind};
+use super::output::DayOutput;
+use super::policy::{Due, Policy};
 use super::shopper::{ShopperId, ShopperState};
 use super::visit::Visit;
 use super::{sigmoid, World};
 use crate::rng::{Purpose, SubjectKey};
-use crate::strategy::email::Due;
 
 /// SMS is read more readily than email (a fixed property of the channel, not a strategy's).
 const SMS_OPEN_FACTOR: f64 = 1.8;
@@ -19,9 +20,9 @@ const LAPSED_OPEN_FACTOR: f64 = 0.3;
 impl World {
     /// Sends today's messages to a subscribed shopper. Returns the number of visits started,
     /// so organic visits that day take the next visit indices.
-    pub(in crate::world) fn send_messages(
+    pub(in crate::world) fn send_messages<P: Policy + ?Sized>(
         &self,
-        ctx: &DayContext,
+        ctx: &DayContext<P>,
         id: ShopperId,
         key: SubjectKey,
         state: &mut ShopperState,
@@ -43,14 +44,13 @@ impl World {
             });
         }
         let view = self.view(id, state);
-        if let Some(offer) = ctx.strategies.retention.offer(&ctx.shop, &view, &mut srng) {
+        if let Some(offer) = ctx.policy.offer(&ctx.shop, &view, &mut srng) {
             due.push(Due {
                 campaign: Campaign::Offer,
                 offer: Some(offer),
             });
         }
-        ctx.strategies
-            .email
+        ctx.policy
             .schedule(&ctx.shop, &view, &due, &mut srng, &mut messages);
         messages.sort_by_key(|m| m.hour);
 
@@ -73,17 +73,7 @@ impl World {
             out.counts.message_cost += cost;
             h.messages += 1;
             h.margin -= cost;
-            out.record(
-                ctx.observes,
-                EventKind::MessageSent,
-                id,
-                NO_PRODUCT,
-                day,
-                hour,
-                m.campaign as u8,
-                m.channel as u16,
-                cost,
-            );
+            out.message(EventKind::MessageSent, hour, m, cost);
 
             let load = f64::from(state.hidden.message_load);
             state.hidden.message_load += 1.0;
@@ -106,17 +96,7 @@ impl World {
             if rng.random::<f64>() < p.unsubscribe_rate * (1.0 + p.churn_spam_weight * load) {
                 out.counts.unsubscribes += 1;
                 state.history.subscribed = false;
-                out.record(
-                    ctx.observes,
-                    EventKind::Unsubscribe,
-                    id,
-                    NO_PRODUCT,
-                    day,
-                    hour,
-                    m.campaign as u8,
-                    m.channel as u16,
-                    0.0,
-                );
+                out.message(EventKind::Unsubscribe, hour, m, 0.0);
                 break;
             }
             if !opened {
@@ -124,17 +104,7 @@ impl World {
             }
             out.counts.opens += 1;
             state.history.opens += 1;
-            out.record(
-                ctx.observes,
-                EventKind::MessageOpened,
-                id,
-                NO_PRODUCT,
-                day,
-                hour,
-                m.campaign as u8,
-                m.channel as u16,
-                0.0,
-            );
+            out.message(EventKind::MessageOpened, hour, m, 0.0);
             if let Some(offer) = m.offer {
                 state.history.offer = Some((offer, day + offer.valid_days));
                 out.counts.offers_delivered += 1;
@@ -144,17 +114,7 @@ impl World {
             }
             out.counts.message_clicks += 1;
             state.history.message_clicks += 1;
-            out.record(
-                ctx.observes,
-                EventKind::MessageClicked,
-                id,
-                NO_PRODUCT,
-                day,
-                hour,
-                m.campaign as u8,
-                m.channel as u16,
-                0.0,
-            );
+            out.message(EventKind::MessageClicked, hour, m, 0.0);
             if !state.hidden.active {
                 // A discount is worth more to a price-sensitive shopper: the same price term
                 // as in the click utility decides whether the offer wins them back.

@@ -1,30 +1,36 @@
-//! The world model of DESIGN §1: catalog, shoppers, visits, messages and churn.
+//! The world model (docs/ARCHITECTURE.md §3): catalog, shoppers, visits, messages, churn.
 //!
 //! Hidden traits (taste vectors, quality, price sensitivity, active hour, churn hazard…)
 //! are private to this module: their accessors are `pub(in crate::world)`, so strategies,
-//! which live outside it, cannot name them. Strategies receive [`ShopperView`] and [`Shop`]
-//! (in `strategy`) and the [`DayLog`] of their own arm.
-//!
-//! [`Shop`]: crate::strategy::Shop
+//! which live outside it, cannot name them. The world asks the shop's decisions through
+//! the [`Policy`] port it defines, answered from a [`Shop`] and a [`ShopperView`]; the
+//! strategies learn from the [`DayLog`] of their own arm.
 
 mod catalog;
 mod churn;
+mod counts;
 mod day;
 mod events;
 mod messages;
+mod output;
+mod params;
+mod policy;
 mod shopper;
 mod visit;
 
 pub use catalog::{Catalog, CategoryId, CategoryInfo, ProductId, ProductInfo};
-pub use day::{DayContext, DayOutput};
+pub use counts::Counts;
+pub use day::DayContext;
 pub use events::{Campaign, Channel, DayLog, Event, EventKind, EventMask, NO_PRODUCT};
+pub use output::DayOutput;
+pub use params::{CatalogParams, Seasonality, SegmentParams, WorldParams, WorldSetup};
+pub use policy::{Due, Message, Policy, Shop};
 pub use shopper::{
     Arrivals, CartLine, History, Loyalty, Offer, Population, Profile, Recent, ShopperId,
     ShopperState, ShopperView, MAX_LATENT_DIM, RECENT_ITEMS,
 };
 
 use crate::rng::StreamRoot;
-use crate::scenario::{Scenario, WorldParams};
 
 /// The simulated world of a scenario: catalog, population and behaviour constants. It is
 /// shared read-only by every arm; each arm keeps its own [`ShopperState`]s.
@@ -42,33 +48,30 @@ pub struct World {
 }
 
 impl World {
-    /// Builds the world of a checked scenario.
-    pub fn new(scenario: &Scenario) -> Self {
-        let catalog = Catalog::generate(
-            &scenario.catalog,
-            scenario.world.latent_dim,
-            scenario.days,
-            scenario.seed,
-        );
+    /// Builds a world: its catalog, then its population, from the setup's seed.
+    pub fn new(setup: WorldSetup) -> Self {
+        let behaviour = setup.behaviour;
+        let catalog =
+            Catalog::generate(setup.catalog, behaviour.latent_dim, setup.days, setup.seed);
         let arrivals = Arrivals {
-            new_share: scenario.world.new_shopper_share,
-            days: scenario.days,
+            new_share: behaviour.new_shopper_share,
+            days: setup.days,
         };
         let population = Population::generate(
-            scenario.shoppers,
-            &scenario.segments,
+            setup.shoppers,
+            setup.segments,
             &catalog,
             arrivals,
-            scenario.seed,
+            setup.seed,
         );
         World {
-            params: scenario.world.clone(),
+            params: behaviour.clone(),
             catalog,
             population,
-            streams: StreamRoot::new(scenario.seed),
-            per_email: scenario.costs.per_email,
-            per_sms: scenario.costs.per_sms,
-            mood_ceiling: churn::mood_ceiling(scenario.world.churn_satisfaction_weight),
+            streams: StreamRoot::new(setup.seed),
+            per_email: setup.per_email,
+            per_sms: setup.per_sms,
+            mood_ceiling: churn::mood_ceiling(behaviour.churn_satisfaction_weight),
         }
     }
 

@@ -5,8 +5,8 @@ use rand_distr::{Beta, Distribution, Gamma, StandardNormal};
 use rayon::prelude::*;
 
 use super::catalog::{pick, Catalog, ProductId};
+use super::params::SegmentParams;
 use crate::rng::{stream, Purpose, SimRng};
-use crate::scenario::SegmentParams;
 
 /// Index of a shopper in the population.
 pub type ShopperId = u32;
@@ -29,7 +29,7 @@ pub struct Profile {
     pub segment: u16,
 }
 
-/// Hidden traits: never visible to strategies (DESIGN §2).
+/// Hidden traits: never visible to strategies (docs/ARCHITECTURE.md §4).
 #[derive(Debug, Clone)]
 pub(in crate::world) struct Traits {
     pub price_sensitivity: f32,

@@ -2,8 +2,9 @@
 
 use rand::Rng;
 
-use super::day::{poisson, DayContext, DayOutput};
-use super::events::{EventKind, NO_PRODUCT};
+use super::day::{poisson, DayContext};
+use super::output::{DayOutput, CROSS_SELL_POSITION};
+use super::policy::Policy;
 use super::shopper::{CartLine, ShopperId, ShopperState, Traits};
 use super::{sigmoid, ProductId, World};
 use crate::rng::{Purpose, SimRng, SubjectKey};
@@ -48,9 +49,9 @@ struct Visitor<'a> {
 
 impl World {
     /// Simulates one visit; `key` is the shopper's stream key.
-    pub(in crate::world) fn visit(
+    pub(in crate::world) fn visit<P: Policy + ?Sized>(
         &self,
-        ctx: &DayContext,
+        ctx: &DayContext<P>,
         id: ShopperId,
         key: SubjectKey,
         state: &mut ShopperState,
@@ -73,24 +74,11 @@ impl World {
         let traits = self.population.traits(id);
         out.counts.visits += 1;
         out.counts.message_visits += u64::from(intent > 0.0);
-        out.record(
-            ctx.observes,
-            EventKind::Visit,
-            id,
-            NO_PRODUCT,
-            day,
-            hour,
-            0,
-            0,
-            0.0,
-        );
+        out.visit(hour);
         state.history.visits += 1;
         state.history.last_visit_day = Some(day);
         if state.history.offer.is_none() {
-            let code = ctx
-                .strategies
-                .pricing
-                .promo(&ctx.shop, &self.view(id, state));
+            let code = ctx.policy.promo(&ctx.shop, &self.view(id, state));
             if let Some(code) = code {
                 state.history.offer = Some((code, day + code.valid_days));
                 out.counts.offers_delivered += 1;
@@ -107,11 +95,7 @@ impl World {
                 .history
                 .offer
                 .map(|(offer, _)| 1.0 - offer.discount.clamp(0.0, 0.95)),
-            cashback: ctx
-                .strategies
-                .retention
-                .loyalty()
-                .map(|l| 1.0 - l.cashback()),
+            cashback: ctx.policy.loyalty().map(|l| 1.0 - l.cashback()),
         };
         let waiting_cart =
             state.history.cart_abandoned_day.is_some() && !state.history.cart.is_empty();
@@ -121,27 +105,13 @@ impl World {
 
         let mut slate = std::mem::take(&mut out.slate);
         slate.clear();
-        ctx.strategies.recommender.recommend(
-            &ctx.shop,
-            &self.view(id, state),
-            &mut srng,
-            &mut slate,
-        );
+        ctx.policy
+            .slate(&ctx.shop, &self.view(id, state), &mut srng, &mut slate);
         slate.truncate(ctx.shop.slate_size);
         let mut examine = p.examination_top;
         for (rank, &product) in slate.iter().enumerate() {
             out.counts.impressions += 1;
-            out.record(
-                ctx.observes,
-                EventKind::Impression,
-                id,
-                product,
-                day,
-                hour,
-                rank as u8,
-                0,
-                0.0,
-            );
+            out.impression(hour, product, rank as u8);
             if funnel.rng.random::<f64>() < examine {
                 added |= self.consider(ctx, &who, state, product, &mut funnel, out);
             }
@@ -159,17 +129,7 @@ impl World {
                     continue;
                 }
                 out.counts.organic_views += 1;
-                out.record(
-                    ctx.observes,
-                    EventKind::OrganicView,
-                    id,
-                    product,
-                    day,
-                    hour,
-                    0,
-                    0,
-                    0.0,
-                );
+                out.organic_view(hour, product);
                 added |= self.consider(ctx, &who, state, product, &mut funnel, out);
             }
         }
@@ -188,9 +148,9 @@ impl World {
     }
 
     /// An examined product: maybe a click, maybe an add to cart. Returns whether it was added.
-    fn consider(
+    fn consider<P: Policy + ?Sized>(
         &self,
-        ctx: &DayContext,
+        ctx: &DayContext<P>,
         who: &Visitor,
         state: &mut ShopperState,
         product: ProductId,
@@ -206,11 +166,9 @@ impl World {
         } = *who;
         let p = &self.params;
         let Funnel { rng, experience } = funnel;
-        let day = ctx.shop.day;
         let info = self.catalog.product(product);
         let price = ctx
-            .strategies
-            .pricing
+            .policy
             .price(&ctx.shop, &self.view(id, state), info)
             .max(0.01);
         // The price as the shopper weighs it: less a code they hold, less what a loyalty
@@ -238,17 +196,7 @@ impl World {
             return false;
         }
         out.counts.clicks += 1;
-        out.record(
-            ctx.observes,
-            EventKind::Click,
-            id,
-            product,
-            day,
-            hour,
-            0,
-            0,
-            price,
-        );
+        out.click(hour, product, price);
         state.history.remember(product);
         if rng.random::<f64>() >= sigmoid(p.cart_appeal_weight * appeal + intent + p.cart_intercept)
         {
@@ -263,24 +211,14 @@ impl World {
             quantity,
             price,
         });
-        out.record(
-            ctx.observes,
-            EventKind::AddToCart,
-            id,
-            product,
-            day,
-            hour,
-            0,
-            quantity,
-            price,
-        );
+        out.add_to_cart(hour, product, quantity, price);
         true
     }
 
     /// The cart page: complementary products from the recommender, examined like a slate.
-    fn cross_sell(
+    fn cross_sell<P: Policy + ?Sized>(
         &self,
-        ctx: &DayContext,
+        ctx: &DayContext<P>,
         who: &Visitor,
         state: &mut ShopperState,
         funnel: &mut Funnel,
@@ -296,7 +234,7 @@ impl World {
         cart_ids.clear();
         cart_ids.extend(state.history.cart.iter().map(|l| l.product));
         extra.clear();
-        ctx.strategies.recommender.cross_sell(
+        ctx.policy.cross_sell(
             &ctx.shop,
             &self.view(id, state),
             &cart_ids,
@@ -306,17 +244,7 @@ impl World {
         extra.truncate(ctx.shop.cross_sell_size);
         for &product in &extra {
             out.counts.impressions += 1;
-            out.record(
-                ctx.observes,
-                EventKind::Impression,
-                id,
-                product,
-                ctx.shop.day,
-                hour,
-                u8::MAX,
-                0,
-                0.0,
-            );
+            out.impression(hour, product, CROSS_SELL_POSITION);
             if funnel.rng.random::<f64>() < self.params.cross_sell_examination {
                 self.consider(ctx, who, state, product, funnel, out);
             }
@@ -326,18 +254,16 @@ impl World {
     }
 
     /// Checkout: buy the cart, or abandon it (more likely as its total passes the budget).
-    fn checkout(
+    fn checkout<P: Policy + ?Sized>(
         &self,
-        ctx: &DayContext,
+        ctx: &DayContext<P>,
         who: &Visitor,
         state: &mut ShopperState,
         waiting_cart: bool,
         rng: &mut SimRng,
         out: &mut DayOutput,
     ) {
-        let Visitor {
-            id, traits, hour, ..
-        } = *who;
+        let Visitor { traits, hour, .. } = *who;
         let day = ctx.shop.day;
         let h = &mut state.history;
         let mut total: f64 = h.cart.iter().map(|l| l.price * f64::from(l.quantity)).sum();
@@ -347,7 +273,7 @@ impl World {
         if code > 0.0 {
             total *= 1.0 - code;
         }
-        let loyalty = ctx.strategies.retention.loyalty();
+        let loyalty = ctx.policy.loyalty();
         let reward = loyalty
             .filter(|l| l.reward_points > 0.0 && h.points >= l.reward_points)
             .map_or(0.0, |l| l.reward_value().min(total));
@@ -359,17 +285,7 @@ impl World {
             out.counts.abandoned += 1;
             h.abandoned_carts += 1;
             h.cart_abandoned_day = Some(day);
-            out.record(
-                ctx.observes,
-                EventKind::Abandon,
-                id,
-                NO_PRODUCT,
-                day,
-                hour,
-                0,
-                h.cart.len() as u16,
-                total,
-            );
+            out.abandon(hour, h.cart.len() as u16, total);
             return;
         }
         // A reward is a discount now, but its cost was booked when its points were earned.
@@ -387,17 +303,7 @@ impl World {
             margin += (paid - info.unit_cost) * q;
             out.counts.discounts += (info.list_price - paid).max(0.0) * q;
             units += u64::from(line.quantity);
-            out.record(
-                ctx.observes,
-                EventKind::Purchase,
-                id,
-                line.product,
-                day,
-                hour,
-                0,
-                line.quantity,
-                paid,
-            );
+            out.purchase(hour, line.product, line.quantity, paid);
         }
         for i in 0..h.cart.len() {
             let product = h.cart[i].product;

@@ -1,10 +1,9 @@
 //! `cart-reminder`: reminders of abandoned carts, and everything else at a fixed hour.
 
-use super::{ChannelRule, Due, EmailTiming, FrequencyCap, Message, CAP, CHANNEL};
+use super::{ChannelRule, EmailTiming, FrequencyCap, CAP, CHANNEL};
 use crate::rng::SimRng;
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
-use crate::strategy::Shop;
-use crate::world::{Campaign, DayLog, EventKind, EventMask, ShopperView};
+use crate::world::{Campaign, DayLog, Due, EventKind, EventMask, Message, Shop, ShopperView};
 
 pub(super) const ENTRY: Entry<dyn EmailTiming> = Entry {
     info: StrategyInfo {

@@ -1,10 +1,9 @@
 //! `fixed-hour`: every message at one hour of the day.
 
-use super::{ChannelRule, Due, EmailTiming, FrequencyCap, Message, CAP, CHANNEL};
+use super::{ChannelRule, EmailTiming, FrequencyCap, CAP, CHANNEL};
 use crate::rng::SimRng;
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
-use crate::strategy::Shop;
-use crate::world::{DayLog, EventMask, ShopperView};
+use crate::world::{DayLog, Due, EventMask, Message, Shop, ShopperView};
 
 pub(super) const ENTRY: Entry<dyn EmailTiming> = Entry {
     info: StrategyInfo {

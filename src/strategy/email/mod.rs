@@ -11,33 +11,10 @@ pub use send_time::SendTime;
 use rayon::prelude::*;
 
 use super::registry::{Entry, Param, StrategySpec};
-use super::Shop;
 use crate::rng::SimRng;
 use crate::world::{
-    Campaign, Channel, DayLog, EventKind, EventMask, Offer, ShopperId, ShopperView,
+    Campaign, Channel, DayLog, Due, EventKind, EventMask, Message, Shop, ShopperId, ShopperView,
 };
-
-/// A message due today, before timing: its campaign and any offer it carries.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Due {
-    /// Campaign.
-    pub campaign: Campaign,
-    /// Offer carried, for retention messages.
-    pub offer: Option<Offer>,
-}
-
-/// A message scheduled for today.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Message {
-    /// Campaign.
-    pub campaign: Campaign,
-    /// Channel.
-    pub channel: Channel,
-    /// Hour of day (0–23) it is sent.
-    pub hour: u8,
-    /// Offer carried.
-    pub offer: Option<Offer>,
-}
 
 /// Schedules messages.
 pub trait EmailTiming: Send + Sync {
@@ -64,6 +41,13 @@ pub trait EmailTiming: Send + Sync {
 
     /// Learns from the arm's events of the day.
     fn learn(&mut self, _shop: &Shop, _log: &DayLog) {}
+
+    /// Serves shoppers it does not learn from (the guests of the in-experiment truth, see
+    /// docs/ARCHITECTURE.md): updates only the state kept per shopper for serving (memories,
+    /// caps, clocks, balances) from `log`, which holds only such shoppers' events, and never
+    /// anything shared across shoppers. The default does nothing, right for a strategy that
+    /// keeps no per-shopper state.
+    fn remember(&mut self, _shop: &Shop, _log: &DayLog) {}
 
     /// A few lines on what the strategy has learned.
     fn insights(&self, _shop: &Shop) -> Vec<String> {

@@ -5,11 +5,10 @@ use std::f64::consts::TAU;
 use rand::Rng;
 use rand_distr::{Beta, Distribution};
 
-use super::{ChannelRule, Due, EmailTiming, FrequencyCap, Message, CAP, CHANNEL};
+use super::{ChannelRule, EmailTiming, FrequencyCap, CAP, CHANNEL};
 use crate::rng::{stream, Purpose, SimRng};
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
-use crate::strategy::Shop;
-use crate::world::{DayLog, EventKind, EventMask, ShopperId, ShopperView};
+use crate::world::{DayLog, Due, EventKind, EventMask, Message, Shop, ShopperId, ShopperView};
 
 pub(super) const ENTRY: Entry<dyn EmailTiming> = Entry {
     info: StrategyInfo {

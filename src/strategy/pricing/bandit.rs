@@ -7,9 +7,8 @@ use rand_distr::{Distribution, Gamma};
 use super::Pricing;
 use crate::rng::{mix64, stream, Purpose, SimRng};
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
-use crate::strategy::Shop;
 use crate::world::{
-    DayLog, EventKind, EventMask, ProductId, ProductInfo, ShopperId, ShopperView, NO_PRODUCT,
+    DayLog, EventKind, EventMask, ProductId, ProductInfo, Shop, ShopperId, ShopperView, NO_PRODUCT,
 };
 
 pub(super) const ENTRY: Entry<dyn Pricing> = Entry {

@@ -2,8 +2,7 @@
 
 use super::Pricing;
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
-use crate::strategy::Shop;
-use crate::world::{DayLog, EventKind, EventMask, ProductInfo, ShopperView, NO_PRODUCT};
+use crate::world::{DayLog, EventKind, EventMask, ProductInfo, Shop, ShopperView, NO_PRODUCT};
 
 pub(super) const ENTRY: Entry<dyn Pricing> = Entry {
     info: StrategyInfo {

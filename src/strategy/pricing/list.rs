@@ -2,8 +2,7 @@
 
 use super::Pricing;
 use crate::strategy::registry::{Entry, Family, StrategyInfo};
-use crate::strategy::Shop;
-use crate::world::{ProductInfo, ShopperView};
+use crate::world::{ProductInfo, Shop, ShopperView};
 
 pub(super) const ENTRY: Entry<dyn Pricing> = Entry {
     info: StrategyInfo {

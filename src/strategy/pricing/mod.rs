@@ -13,8 +13,7 @@ pub use promo::Promo;
 pub use segment::SegmentPrice;
 
 use super::registry::Entry;
-use super::Shop;
-use crate::world::{DayLog, EventMask, Offer, ProductInfo, ShopperView};
+use crate::world::{DayLog, EventMask, Offer, ProductInfo, Shop, ShopperView};
 
 /// Sets prices. A price below list is paid out of margin.
 pub trait Pricing: Send + Sync {
@@ -39,6 +38,13 @@ pub trait Pricing: Send + Sync {
 
     /// Learns from the arm's events of the day.
     fn learn(&mut self, _shop: &Shop, _log: &DayLog) {}
+
+    /// Serves shoppers it does not learn from (the guests of the in-experiment truth, see
+    /// docs/ARCHITECTURE.md): updates only the state kept per shopper for serving (memories,
+    /// caps, clocks, balances) from `log`, which holds only such shoppers' events, and never
+    /// anything shared across shoppers. The default does nothing, right for a strategy that
+    /// keeps no per-shopper state.
+    fn remember(&mut self, _shop: &Shop, _log: &DayLog) {}
 
     /// A few lines on what the strategy has learned.
     fn insights(&self, _shop: &Shop) -> Vec<String> {

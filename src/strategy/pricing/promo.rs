@@ -3,8 +3,7 @@
 
 use super::Pricing;
 use crate::strategy::registry::{Entry, Family, Param, StrategyInfo, StrategySpec};
-use crate::strategy::Shop;
-use crate::world::{DayLog, EventKind, EventMask, History, Offer, ProductInfo, ShopperView};
+use crate::world::{DayLog, EventKind, EventMask, History, Offer, ProductInfo, Shop, ShopperView};
 
 pub(super) const ENTRY: Entry<dyn Pricing> = Entry {
     info: StrategyInfo {

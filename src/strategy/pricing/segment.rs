@@ -2,8 +2,7 @@
 
 use super::Pricing;
 use crate::strategy::registry::{Entry, Family, Param, StrategyInfo, StrategySpec};
-use crate::strategy::Shop;
-use crate::world::{ProductInfo, ShopperView};
+use crate::world::{ProductInfo, Shop, ShopperView};
 
 /// Segments that can carry their own multiplier, in the scenario's `[[segments]]` order.
 const SEGMENTS: usize = 6;

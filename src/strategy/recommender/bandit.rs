@@ -25,8 +25,7 @@ use super::scratch::with_scores;
 use super::Recommender;
 use crate::rng::SimRng;
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
-use crate::strategy::Shop;
-use crate::world::{CategoryId, DayLog, EventKind, EventMask, ProductId, ShopperView};
+use crate::world::{CategoryId, DayLog, EventKind, EventMask, ProductId, Shop, ShopperView};
 
 /// Context buckets: no history; the shopper's top category; second or third; further down;
 /// not in the profile.

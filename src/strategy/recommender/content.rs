@@ -9,12 +9,13 @@
 
 use super::memory::Memory;
 use super::popularity::{Popularity, Scope};
-use super::scratch::{with_scores, Scores};
-use super::{take_ranked, Recommender};
+use super::scratch::{Scores, CHANNELS};
+use super::{rank_then_fill, Fill, Recommender};
 use crate::rng::SimRng;
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
-use crate::strategy::Shop;
-use crate::world::{Catalog, CategoryId, DayLog, ProductId, ProductInfo, ShopperId, ShopperView};
+use crate::world::{
+    Catalog, CategoryId, DayLog, ProductId, ProductInfo, Shop, ShopperId, ShopperView,
+};
 
 /// Price bands: log price against the category's reference price, cut at these points.
 const BAND_CUTS: [f64; 4] = [-0.45, -0.15, 0.15, 0.45];
@@ -313,7 +314,6 @@ impl NewArrivals {
 
 /// Scores the candidates of a profile into `channel`: best sellers and new arrivals of the
 /// profile's strongest categories, and the overall best sellers. Shared with the hybrid.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn score_content(
     attrs: &Attributes,
     profile: &Profile,
@@ -393,23 +393,24 @@ impl Recommender for Content {
         rng: &mut SimRng,
         slate: &mut Vec<ProductId>,
     ) {
-        let k = shop.slate_size;
-        if let Some(profile) = Profile::of(&self.attrs, &self.memory, shopper) {
-            with_scores(shop.catalog.len(), |scores| {
-                score_content(
-                    &self.attrs,
-                    &profile,
-                    &self.weights,
-                    &self.popularity,
-                    &self.arrivals,
-                    scores,
-                    0,
-                );
-                scores.rank(4 * k, |_, c| c[0]);
-                take_ranked(shop, shopper, &scores.ranked, k, self.per_category, slate);
-            });
-        }
-        self.popularity.fill(shop, shopper, rng, k, slate);
+        let fill = Fill {
+            k: shop.slate_size,
+            per_category: self.per_category,
+            best_sellers: &self.popularity,
+        };
+        rank_then_fill(shop, shopper, rng, slate, fill, |scores| {
+            let profile = Profile::of(&self.attrs, &self.memory, shopper)?;
+            score_content(
+                &self.attrs,
+                &profile,
+                &self.weights,
+                &self.popularity,
+                &self.arrivals,
+                scores,
+                0,
+            );
+            Some(|_, c: &[f32; CHANNELS]| c[0])
+        });
     }
 
     fn best_sellers(&self) -> Option<&Popularity> {

@@ -17,12 +17,11 @@ use super::item_cf::{score_neighbours, ItemModel};
 use super::memory::Memory;
 use super::mf::{score_factors, Factors, MAX_FACTORS};
 use super::popularity::{Popularity, Scope};
-use super::scratch::with_scores;
-use super::{content, mf, take_ranked, Recommender};
+use super::scratch::CHANNELS;
+use super::{content, mf, rank_then_fill, Fill, Recommender};
 use crate::rng::SimRng;
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
-use crate::strategy::Shop;
-use crate::world::{CategoryId, DayLog, ProductId, ShopperView};
+use crate::world::{CategoryId, DayLog, ProductId, Shop, ShopperView};
 
 /// Slate position given to a new arrival: high enough to be seen.
 const NEW_POSITION: usize = 2;
@@ -147,8 +146,12 @@ impl Recommender for Hybrid {
         } else {
             None
         };
-        let personal = k.saturating_sub(if new.is_some() { self.new_slots } else { 0 });
-        with_scores(shop.catalog.len(), |scores| {
+        let fill = Fill {
+            k: k.saturating_sub(if new.is_some() { self.new_slots } else { 0 }),
+            per_category: self.per_category,
+            best_sellers: &self.popularity,
+        };
+        rank_then_fill(shop, shopper, rng, slate, fill, |scores| {
             score_neighbours(&self.items.neighbours, &self.memory, shopper, scores, 0);
             let mut x = [0f32; MAX_FACTORS];
             let x = &mut x[..self.factors.f];
@@ -180,19 +183,10 @@ impl Recommender for Hybrid {
                     0.0
                 };
             }
-            scores.rank(4 * k, |_, c| {
+            Some(move |_, c: &[f32; CHANNELS]| {
                 w[0] * c[0] + w[1] * c[1] + w[2] * c[2] + w[3] * c[3]
-            });
-            take_ranked(
-                shop,
-                shopper,
-                &scores.ranked,
-                personal,
-                self.per_category,
-                slate,
-            );
+            })
         });
-        self.popularity.fill(shop, shopper, rng, personal, slate);
         if let Some(p) = new {
             if !slate.contains(&p) {
                 slate.insert(NEW_POSITION.min(slate.len()), p);

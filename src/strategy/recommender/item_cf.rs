@@ -12,12 +12,11 @@ use rayon::prelude::*;
 
 use super::memory::{interest, Memory, ShopperMemory};
 use super::popularity::{Popularity, Scope};
-use super::scratch::{rank_key, unrank_key, with_scores};
-use super::{take_ranked, Recommender};
+use super::scratch::{rank_key, unrank_key, with_scores, CHANNELS};
+use super::{rank_then_fill, take_ranked, Fill, Recommender};
 use crate::rng::SimRng;
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
-use crate::strategy::Shop;
-use crate::world::{DayLog, EventKind, ProductId, ShopperId, ShopperView};
+use crate::world::{DayLog, EventKind, ProductId, Shop, ShopperId, ShopperView};
 
 /// Most co-occurring partners kept per product (the weakest make room for new ones).
 const ROW_CAP: usize = 256;
@@ -394,14 +393,16 @@ impl Recommender for ItemCf {
         rng: &mut SimRng,
         slate: &mut Vec<ProductId>,
     ) {
-        let k = shop.slate_size;
-        with_scores(shop.catalog.len(), |scores| {
-            score_neighbours(&self.model.neighbours, &self.memory, shopper, scores, 0);
-            scores.rank(4 * k, |_, c| c[0]);
-            take_ranked(shop, shopper, &scores.ranked, k, self.per_category, slate);
-        });
         // Empty or thin history: best sellers of the shopper's categories, then overall.
-        self.popularity.fill(shop, shopper, rng, k, slate);
+        let fill = Fill {
+            k: shop.slate_size,
+            per_category: self.per_category,
+            best_sellers: &self.popularity,
+        };
+        rank_then_fill(shop, shopper, rng, slate, fill, |scores| {
+            score_neighbours(&self.model.neighbours, &self.memory, shopper, scores, 0);
+            Some(|_, c: &[f32; CHANNELS]| c[0])
+        });
     }
 
     fn cross_sell(

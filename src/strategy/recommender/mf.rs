@@ -18,12 +18,11 @@ use rayon::prelude::*;
 use super::linalg::{add_row, cholesky_solve, gramian, with_dim, Dim, Solver, MAX_DIM};
 use super::memory::Memory;
 use super::popularity::{Popularity, Scope};
-use super::scratch::with_scores;
-use super::{take_ranked, Recommender};
+use super::scratch::CHANNELS;
+use super::{rank_then_fill, Fill, Recommender};
 use crate::rng::{stream, Purpose, SimRng};
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
-use crate::strategy::Shop;
-use crate::world::{CategoryId, DayLog, ProductId, ShopperView, RECENT_ITEMS};
+use crate::world::{CategoryId, DayLog, ProductId, Shop, ShopperView, RECENT_ITEMS};
 
 /// Largest number of factors (sizes the stack buffers of a visit's fold-in).
 pub(super) const MAX_FACTORS: usize = MAX_DIM;
@@ -389,19 +388,20 @@ impl Recommender for Mf {
         rng: &mut SimRng,
         slate: &mut Vec<ProductId>,
     ) {
-        let k = shop.slate_size;
-        if self.trained {
+        let fill = Fill {
+            k: shop.slate_size,
+            per_category: self.per_category,
+            best_sellers: &self.popularity,
+        };
+        rank_then_fill(shop, shopper, rng, slate, fill, |scores| {
             let mut x = [0f32; MAX_FACTORS];
             let x = &mut x[..self.factors.f];
-            if self.factors.shopper_vector(&self.memory, shopper, x) {
-                with_scores(shop.catalog.len(), |scores| {
-                    score_factors(&self.factors, x, &self.popularity, scores, 0);
-                    scores.rank(4 * k, |_, c| c[0]);
-                    take_ranked(shop, shopper, &scores.ranked, k, self.per_category, slate);
-                });
+            if !(self.trained && self.factors.shopper_vector(&self.memory, shopper, x)) {
+                return None;
             }
-        }
-        self.popularity.fill(shop, shopper, rng, k, slate);
+            score_factors(&self.factors, x, &self.popularity, scores, 0);
+            Some(|_, c: &[f32; CHANNELS]| c[0])
+        });
     }
 
     fn best_sellers(&self) -> Option<&Popularity> {

@@ -23,7 +23,7 @@
 //! real shop sees.
 //!
 //! ```
-//! use shoplab::strategy::Shop;
+//! use shoplab::world::Shop;
 //! use shoplab::world::ShopperView;
 //!
 //! fn seen(shop: &Shop, view: &ShopperView) -> (u32, f64) {
@@ -42,7 +42,7 @@
 //! ```
 //!
 //! ```compile_fail
-//! use shoplab::strategy::Shop;
+//! use shoplab::world::Shop;
 //!
 //! fn peek(shop: &Shop) -> f64 {
 //!     shop.catalog.quality(0)
@@ -50,7 +50,7 @@
 //! ```
 //!
 //! ```compile_fail
-//! use shoplab::strategy::Shop;
+//! use shoplab::world::Shop;
 //!
 //! fn peek(shop: &Shop) -> f32 {
 //!     shop.catalog.latent(0)[0]
@@ -87,14 +87,15 @@ pub use random::RandomRecommender;
 pub use user_cf::UserCf;
 
 use super::registry::{Entry, StrategyInfo, StrategySpec};
-use super::Shop;
 use crate::rng::SimRng;
-use crate::world::{DayLog, EventMask, ProductId, ShopperView};
+use crate::world::{DayLog, EventMask, ProductId, Shop, ShopperView};
+use scratch::{with_scores, Scores, CHANNELS};
 
 /// Chooses products to show.
 ///
 /// ```
-/// use shoplab::strategy::{Recommender, Shop};
+/// use shoplab::strategy::Recommender;
+/// use shoplab::world::Shop;
 /// use shoplab::world::{ProductId, ShopperView};
 /// use shoplab::rng::SimRng;
 ///
@@ -152,6 +153,13 @@ pub trait Recommender: Send + Sync {
     /// Learns from the arm's events of the day.
     fn learn(&mut self, _shop: &Shop, _log: &DayLog) {}
 
+    /// Serves shoppers it does not learn from (the guests of the in-experiment truth, see
+    /// docs/ARCHITECTURE.md): updates only the state kept per shopper for serving (memories,
+    /// caps, clocks, balances) from `log`, which holds only such shoppers' events, and never
+    /// anything shared across shoppers. The default does nothing, right for a strategy that
+    /// keeps no per-shopper state.
+    fn remember(&mut self, _shop: &Shop, _log: &DayLog) {}
+
     /// A few lines on what the strategy has learned, for dashboards and reports.
     fn insights(&self, _shop: &Shop) -> Vec<String> {
         Vec::new()
@@ -169,6 +177,47 @@ pub static REGISTRY: &[Entry<dyn Recommender>] = &[
     hybrid::ENTRY,
     bandit::ENTRY,
 ];
+
+/// How a learning recommender's slate is filled: its size, the most products of one category,
+/// and the best sellers that fill what its ranking leaves empty.
+struct Fill<'a> {
+    /// Products in the slate.
+    k: usize,
+    /// Most products of one category among the ranked ones.
+    per_category: usize,
+    /// Fill the rest of the slate, and the whole of it for a shopper the model cannot place.
+    best_sellers: &'a Popularity,
+}
+
+/// Serves a slate the way every learning recommender does. `rank` scores the visit's
+/// candidates into this thread's scratch and returns how to value a candidate from its
+/// channels (`None`: the model knows nothing of this shopper yet); the best are taken in
+/// rank order as [`take_ranked`] does, up to `k`, and best sellers fill the rest.
+fn rank_then_fill<V>(
+    shop: &Shop,
+    shopper: &ShopperView,
+    rng: &mut SimRng,
+    slate: &mut Vec<ProductId>,
+    fill: Fill,
+    rank: impl FnOnce(&mut Scores) -> Option<V>,
+) where
+    V: FnMut(ProductId, &[f32; CHANNELS]) -> f32,
+{
+    let Fill {
+        k,
+        per_category,
+        best_sellers,
+    } = fill;
+    with_scores(shop.catalog.len(), |scores| {
+        if let Some(value) = rank(scores) {
+            // Four slates' worth: room to skip what is not on sale, in the cart or over the
+            // category cap.
+            scores.rank(4 * shop.slate_size, value);
+            take_ranked(shop, shopper, &scores.ranked, k, per_category, slate);
+        }
+    });
+    best_sellers.fill(shop, shopper, rng, k, slate);
+}
 
 /// Appends ranked products to `out` until it holds `k`, best first, skipping products not on
 /// sale, already in `out` or in the shopper's cart, and any beyond `per_category` of one

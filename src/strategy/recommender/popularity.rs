@@ -7,8 +7,7 @@
 use super::{fill_random, Recommender};
 use crate::rng::SimRng;
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
-use crate::strategy::Shop;
-use crate::world::{CategoryId, DayLog, EventKind, ProductId, ShopperView};
+use crate::world::{CategoryId, DayLog, EventKind, ProductId, Shop, ShopperView};
 use rand::Rng;
 
 /// Products kept in each ranked list.

@@ -3,8 +3,7 @@
 use super::{fill_random, Recommender};
 use crate::rng::SimRng;
 use crate::strategy::registry::{Entry, Family, StrategyInfo};
-use crate::strategy::Shop;
-use crate::world::{ProductId, ShopperView};
+use crate::world::{ProductId, Shop, ShopperView};
 use rand::Rng;
 
 pub(super) const ENTRY: Entry<dyn Recommender> = Entry {

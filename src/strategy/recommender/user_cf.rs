@@ -12,12 +12,11 @@ use rayon::prelude::*;
 
 use super::memory::{interest, Memory};
 use super::popularity::{Popularity, Scope};
-use super::scratch::with_scores;
-use super::{take_ranked, Recommender};
+use super::scratch::CHANNELS;
+use super::{rank_then_fill, Fill, Recommender};
 use crate::rng::SimRng;
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
-use crate::strategy::Shop;
-use crate::world::{DayLog, ProductId, ShopperId, ShopperView};
+use crate::world::{DayLog, ProductId, Shop, ShopperId, ShopperView};
 
 /// Shoppers remembered per product.
 const TOUCHED_BY: usize = 32;
@@ -216,24 +215,26 @@ impl Recommender for UserCf {
         rng: &mut SimRng,
         slate: &mut Vec<ProductId>,
     ) {
-        let k = shop.slate_size;
-        let neighbours = self.neighbours_of(shopper.id);
-        if !neighbours.is_empty() {
-            with_scores(shop.catalog.len(), |scores| {
-                for &(t, sim) in neighbours {
-                    let (items, weights) = self.memory.of(t);
-                    for (&p, &w) in items.iter().zip(weights) {
-                        scores.add(p, 0, sim * w.min(4.0));
-                    }
+        let fill = Fill {
+            k: shop.slate_size,
+            per_category: self.per_category,
+            best_sellers: &self.popularity,
+        };
+        rank_then_fill(shop, shopper, rng, slate, fill, |scores| {
+            let neighbours = self.neighbours_of(shopper.id);
+            if neighbours.is_empty() {
+                return None;
+            }
+            for &(t, sim) in neighbours {
+                let (items, weights) = self.memory.of(t);
+                for (&p, &w) in items.iter().zip(weights) {
+                    scores.add(p, 0, sim * w.min(4.0));
                 }
-                let max = scores.channel_max()[0].max(1e-6);
-                let pw = self.popularity_weight;
-                let pop = &self.popularity;
-                scores.rank(4 * k, |p, c| c[0] / max + pw * pop.prior(p));
-                take_ranked(shop, shopper, &scores.ranked, k, self.per_category, slate);
-            });
-        }
-        self.popularity.fill(shop, shopper, rng, k, slate);
+            }
+            let max = scores.channel_max()[0].max(1e-6);
+            let (pw, pop) = (self.popularity_weight, &self.popularity);
+            Some(move |p, c: &[f32; CHANNELS]| c[0] / max + pw * pop.prior(p))
+        });
     }
 
     fn best_sellers(&self) -> Option<&Popularity> {

@@ -5,8 +5,7 @@ use super::Retention;
 use crate::rng::SimRng;
 use crate::stats::auc;
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
-use crate::strategy::Shop;
-use crate::world::{Campaign, DayLog, EventKind, EventMask, Offer, ShopperId, ShopperView};
+use crate::world::{Campaign, DayLog, EventKind, EventMask, Offer, Shop, ShopperId, ShopperView};
 
 pub(super) const ENTRY: Entry<dyn Retention> = Entry {
     info: StrategyInfo {

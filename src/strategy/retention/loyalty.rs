@@ -3,8 +3,7 @@
 use super::Retention;
 use crate::rng::SimRng;
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
-use crate::strategy::Shop;
-use crate::world::{DayLog, EventKind, EventMask, Loyalty, Offer, ShopperId, ShopperView};
+use crate::world::{DayLog, EventKind, EventMask, Loyalty, Offer, Shop, ShopperId, ShopperView};
 
 pub(super) const ENTRY: Entry<dyn Retention> = Entry {
     info: StrategyInfo {

@@ -11,9 +11,8 @@ pub use none::NoRetention;
 pub use winback::Winback;
 
 use super::registry::Entry;
-use super::Shop;
 use crate::rng::SimRng;
-use crate::world::{DayLog, EventMask, Loyalty, Offer, ShopperView};
+use crate::world::{DayLog, EventMask, Loyalty, Offer, Shop, ShopperView};
 
 /// Decides, once a day per shopper, whether to send an offer.
 pub trait Retention: Send + Sync {
@@ -44,6 +43,13 @@ pub trait Retention: Send + Sync {
 
     /// Learns from the arm's events of the day.
     fn learn(&mut self, _shop: &Shop, _log: &DayLog) {}
+
+    /// Serves shoppers it does not learn from (the guests of the in-experiment truth, see
+    /// docs/ARCHITECTURE.md): updates only the state kept per shopper for serving (memories,
+    /// caps, clocks, balances) from `log`, which holds only such shoppers' events, and never
+    /// anything shared across shoppers. The default does nothing, right for a strategy that
+    /// keeps no per-shopper state.
+    fn remember(&mut self, _shop: &Shop, _log: &DayLog) {}
 
     /// A few lines on what the strategy has learned.
     fn insights(&self, _shop: &Shop) -> Vec<String> {

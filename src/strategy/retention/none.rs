@@ -3,8 +3,7 @@
 use super::Retention;
 use crate::rng::SimRng;
 use crate::strategy::registry::{Entry, Family, StrategyInfo};
-use crate::strategy::Shop;
-use crate::world::{Offer, ShopperView};
+use crate::world::{Offer, Shop, ShopperView};
 
 pub(super) const ENTRY: Entry<dyn Retention> = Entry {
     info: StrategyInfo {

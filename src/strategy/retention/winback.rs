@@ -3,8 +3,7 @@
 use super::Retention;
 use crate::rng::SimRng;
 use crate::strategy::registry::{Entry, Family, Param, StrategyInfo, StrategySpec};
-use crate::strategy::Shop;
-use crate::world::{Offer, ShopperView};
+use crate::world::{Offer, Shop, ShopperView};
 
 pub(super) const ENTRY: Entry<dyn Retention> = Entry {
     info: StrategyInfo {

@@ -121,6 +121,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 app.theme.dim(),
             ),
         ],
+        None if !snapshot.allocation.is_empty() => vec![Line::styled(
+            "SRM not checked: adaptive allocation changes the split by design",
+            app.theme.dim(),
+        )],
         None => vec![Line::styled(
             "SRM check needs at least two arms with shoppers",
             app.theme.dim(),

@@ -1,4 +1,4 @@
-//! One file per view or popup; each is a render function over the [`App`](super::App)
+//! One file per view or popup; each is a render function over the [`App`]
 //! state into a buffer area. Shared helpers for cards, popups and inline sparklines are here.
 
 pub mod charts;

@@ -1,4 +1,4 @@
-//! Overview: a card per arm with conversion, AOV, CLV and ROI, each with its lift against
+//! Overview: a card per arm with conversion, AOV, margin per shopper and ROI, each with its lift against
 //! the control, the interval, a significance mark and a sparkline of its daily values; below
 //! the cards, when there is room, the secondary metrics of every arm.
 
@@ -173,6 +173,7 @@ fn compact_line(app: &App, snapshot: &Snapshot, i: usize, kpi: Kpi) -> Line<'sta
     let arm = &snapshot.arms[i];
     let label = match kpi {
         Kpi::Conversion => "Conv",
+        Kpi::Margin => "Marg",
         other => other.label(),
     };
     let Some(value) = kpi.value(&arm.metrics) else {
@@ -260,13 +261,13 @@ fn roi_lines(app: &App, snapshot: &Snapshot, i: usize) -> [Line<'static>; 2] {
     }
 }
 
-/// Buyer rate, revenue per visitor, cart abandonment, open rate and churn of every arm.
+/// Buyer rate, revenue per shopper, cart abandonment, open rate and churn of every arm.
 fn secondary(app: &App, snapshot: &Snapshot, area: Rect, buf: &mut Buffer) {
     let currency = &app.scenario.business.currency;
     let header = Row::new([
         "arm",
         "buyer rate",
-        "rev/visitor",
+        "rev/shopper",
         "abandonment",
         "open rate",
         "churn",
@@ -277,7 +278,7 @@ fn secondary(app: &App, snapshot: &Snapshot, area: Rect, buf: &mut Buffer) {
         Row::new([
             a.name.clone(),
             format::percent(m.buyer_rate),
-            format::money(m.revenue_per_visitor, currency),
+            format::money(m.revenue_per_shopper, currency),
             format::percent(m.cart_abandonment_rate),
             format::percent(m.open_rate),
             format::percent(m.churn_rate),

@@ -1,12 +1,14 @@
 //! Repeat purchases in the CDNOW design (Fader, Hardie & Lee 2005): the default experiment
 //! run for 546 days (78 weeks), and the cohort of shoppers whose first order falls in days
-//! 0–89 (CDNOW's first quarter). The share of one-time buyers is counted here; the BG/NBD
-//! fit is left to `bgnbd.py` (Python `lifetimes`) on the transaction table written beside.
+//! 0–89 (CDNOW's first quarter). The share of one-time buyers is counted here and BG/NBD is
+//! fitted with the lab's own fitter; the transaction table written beside lets `bgnbd.py`
+//! (Python `lifetimes`) check that fit.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+use shoplab::stats::clv::{fit_bg_nbd, BgNbdParams, CustomerSummary};
 use shoplab::world::ShopperId;
 use shoplab::Engine;
 
@@ -24,6 +26,38 @@ pub struct Repeat {
     pub cohort: usize,
     /// Share of the cohort that never orders again (on another day) within the run.
     pub one_time: f64,
+    /// BG/NBD fitted to the cohort in weeks, or why it could not be.
+    pub fit: Result<BgNbdParams, String>,
+}
+
+/// One shopper's order days: the first, the last, how many, and the revenue of all but the
+/// first.
+struct OrderDays {
+    first: u32,
+    last: u32,
+    days: u32,
+    repeat_revenue: f64,
+}
+
+impl OrderDays {
+    /// The CDNOW summary in weeks: repeat order days, the last one's time since the first,
+    /// and the time from the first to the end of the run.
+    fn summary(&self) -> Result<CustomerSummary, String> {
+        let weeks = |days: u32| f64::from(days) / 7.0;
+        let repeats = self.days - 1;
+        let mean_value = if repeats > 0 {
+            self.repeat_revenue / f64::from(repeats)
+        } else {
+            0.0
+        };
+        CustomerSummary::new(
+            repeats,
+            weeks(self.last - self.first),
+            weeks(DAYS - self.first),
+            mean_value.max(0.0),
+        )
+        .map_err(|e| e.to_string())
+    }
 }
 
 /// A shopper's orders on one day: a row of the transaction table.
@@ -86,20 +120,38 @@ pub fn run(base: &Base, seed: u64, out: &Path) -> Result<(Vec<Repeat>, PathBuf),
         .zip(&table)
         .map(|(name, rows)| {
             // Rows come in day order: a shopper's first row is their first order.
-            let mut order_days: HashMap<ShopperId, (u32, u32)> = HashMap::new();
-            for &(id, day, _, _) in rows {
-                order_days.entry(id).or_insert((day, 0)).1 += 1;
+            let mut shoppers: BTreeMap<ShopperId, OrderDays> = BTreeMap::new();
+            for &(id, day, _, revenue) in rows {
+                shoppers
+                    .entry(id)
+                    .and_modify(|o| {
+                        o.last = day;
+                        o.days += 1;
+                        o.repeat_revenue += revenue;
+                    })
+                    .or_insert(OrderDays {
+                        first: day,
+                        last: day,
+                        days: 1,
+                        repeat_revenue: 0.0,
+                    });
             }
-            let cohort: Vec<u32> = order_days
+            let cohort: Vec<&OrderDays> = shoppers
                 .values()
-                .filter(|&&(first, _)| first < COHORT_DAYS)
-                .map(|&(_, days)| days)
+                .filter(|o| o.first < COHORT_DAYS)
                 .collect();
-            let once = cohort.iter().filter(|&&days| days == 1).count();
+            let once = cohort.iter().filter(|o| o.days == 1).count();
+            let fit = cohort
+                .iter()
+                .map(|o| o.summary())
+                .collect::<Result<Vec<_>, _>>()
+                .and_then(|summaries| fit_bg_nbd(&summaries).map_err(|e| e.to_string()))
+                .map(|fit| fit.params);
             Repeat {
                 arm: name.clone(),
                 cohort: cohort.len(),
                 one_time: once as f64 / cohort.len().max(1) as f64,
+                fit,
             }
         })
         .collect();

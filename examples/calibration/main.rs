@@ -8,8 +8,9 @@
 //!
 //! Without `--world` it measures the built-in `default` world (the crate's defaults and
 //! `scenarios/default.toml`); `--world scenarios/classroom.toml` measures another. The
-//! repeat-purchase check writes a transaction table per seed into `--out`; with `--python`
-//! (an interpreter with `lifetimes`, pandas) it also fits BG/NBD to it.
+//! repeat-purchase check fits BG/NBD with the lab's own fitter and writes a transaction table
+//! per seed into `--out`; with `--python` (an interpreter with `lifetimes` and pandas) it
+//! also fits BG/NBD to that table with `lifetimes`, a check of the lab's fit.
 
 mod cdnow;
 mod measure;
@@ -43,7 +44,8 @@ struct Args {
     /// Folder for the transaction tables of the repeat-purchase check.
     #[arg(long, default_value = "target/calibration")]
     out: PathBuf,
-    /// A Python with `lifetimes` and pandas: fits BG/NBD to the transaction tables.
+    /// A Python with `lifetimes` and pandas: also fits BG/NBD to the transaction tables, to
+    /// check the lab's own fit.
     #[arg(long)]
     python: Option<PathBuf>,
 }
@@ -126,7 +128,7 @@ fn run(args: Args) -> Result<(), String> {
     print!("{}", table::render(&args.seeds, &measured));
     if !tables.is_empty() && args.python.is_none() {
         println!(
-            "\nBG/NBD not fitted: run with `--python` or \
+            "\nTo check the BG/NBD fits with Python `lifetimes`, run with `--python` or \
              `python examples/calibration/bgnbd.py --horizon {} --cohort-days {} {}`.",
             cdnow::DAYS,
             cdnow::COHORT_DAYS,

@@ -17,7 +17,8 @@ pub struct Measured {
     pub fits: Vec<Fit>,
 }
 
-/// A BG/NBD fit of one arm's cohort, as `bgnbd.py` prints it.
+/// A BG/NBD fit of one arm's cohort by Python `lifetimes`, as `bgnbd.py` prints it: a check
+/// of the lab's own fit.
 #[derive(Deserialize)]
 pub struct Fit {
     pub seed: u64,
@@ -258,6 +259,15 @@ fn rows() -> Vec<Row> {
             Unit::Plain,
             Some((0.10, 0.30)),
             CDNOW,
+            move |m| Some(cohort(m, arm)?.fit.as_ref().ok()?.dropout_per_purchase()),
+        ));
+    }
+    for arm in ["popularity", "item-cf"] {
+        rows.push(row(
+            format!("the same, fitted by Python `lifetimes` ({arm})"),
+            Unit::Plain,
+            None,
+            "(check of the lab's fitter)",
             move |m| Some(m.fits.iter().find(|f| f.arm == arm)?.dropout),
         ));
     }
@@ -317,7 +327,7 @@ pub fn render(seeds: &[u64], measured: &[Measured]) -> String {
         );
     }
     recommender_detail(&mut out, seeds, measured);
-    fit_detail(&mut out, measured);
+    fit_detail(&mut out, seeds, measured);
     out
 }
 
@@ -414,28 +424,75 @@ fn recommender_detail(out: &mut String, seeds: &[u64], measured: &[Measured]) {
     }
 }
 
-fn fit_detail(out: &mut String, measured: &[Measured]) {
-    let fits: Vec<&Fit> = measured.iter().flat_map(|m| &m.fits).collect();
+/// One BG/NBD fit for the detail table.
+struct FitLine<'a> {
+    seed: u64,
+    arm: &'a str,
+    fitter: &'static str,
+    cohort: usize,
+    /// r, α, a, b.
+    params: [f64; 4],
+}
+
+impl FitLine<'_> {
+    fn dropout(&self) -> f64 {
+        self.params[2] / (self.params[2] + self.params[3])
+    }
+}
+
+/// Every fit: the lab's, and `lifetimes`' where it ran.
+fn fit_lines<'a>(seeds: &[u64], measured: &'a [Measured]) -> Vec<FitLine<'a>> {
+    let mut lines = Vec::new();
+    for (&seed, m) in seeds.iter().zip(measured) {
+        for r in &m.repeats {
+            if let Ok(p) = &r.fit {
+                lines.push(FitLine {
+                    seed,
+                    arm: &r.arm,
+                    fitter: "shoplab",
+                    cohort: r.cohort,
+                    params: [p.r(), p.alpha(), p.a(), p.b()],
+                });
+            }
+        }
+        for f in &m.fits {
+            lines.push(FitLine {
+                seed: f.seed,
+                arm: &f.arm,
+                fitter: "lifetimes",
+                cohort: f.cohort,
+                params: [f.r, f.alpha, f.a, f.b],
+            });
+        }
+    }
+    lines
+}
+
+fn fit_detail(out: &mut String, seeds: &[u64], measured: &[Measured]) {
+    let fits = fit_lines(seeds, measured);
     if fits.is_empty() {
         return;
     }
     let _ = writeln!(
         out,
-        "\nBG/NBD fits (Python `lifetimes`, weeks; CDNOW: r 0.243, α 4.41, a 0.793, b 2.43):\n"
+        "\nBG/NBD fits in weeks (CDNOW: r 0.243, α 4.41, a 0.793, b 2.43):\n"
     );
     if measured.len() > WIDEST {
-        // One line per arm: each parameter's mean and range over the seeds.
-        let _ = writeln!(out, "| arm | fits | r | α | a | b | a/(a+b) |");
-        let _ = writeln!(out, "|---|---|---|---|---|---|---|");
-        let mut arms: Vec<&str> = Vec::new();
+        // One line per arm and fitter: each parameter's mean and range over the seeds.
+        let _ = writeln!(out, "| arm | fitter | fits | r | α | a | b | a/(a+b) |");
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+        let mut groups: Vec<(&str, &str)> = Vec::new();
         for f in &fits {
-            if !arms.contains(&f.arm.as_str()) {
-                arms.push(&f.arm);
+            if !groups.contains(&(f.arm, f.fitter)) {
+                groups.push((f.arm, f.fitter));
             }
         }
-        for arm in arms {
-            let mine: Vec<&&Fit> = fits.iter().filter(|f| f.arm == arm).collect();
-            let spread = |get: fn(&Fit) -> f64| {
+        for (arm, fitter) in groups {
+            let mine: Vec<&FitLine> = fits
+                .iter()
+                .filter(|f| (f.arm, f.fitter) == (arm, fitter))
+                .collect();
+            let spread = |get: &dyn Fn(&FitLine) -> f64| {
                 let xs: Vec<f64> = mine.iter().map(|f| get(f)).collect();
                 let mean = xs.iter().sum::<f64>() / xs.len() as f64;
                 let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
@@ -444,24 +501,32 @@ fn fit_detail(out: &mut String, measured: &[Measured]) {
             };
             let _ = writeln!(
                 out,
-                "| {arm} | {} | {} | {} | {} | {} | {} |",
+                "| {arm} | {fitter} | {} | {} | {} | {} | {} | {} |",
                 mine.len(),
-                spread(|f| f.r),
-                spread(|f| f.alpha),
-                spread(|f| f.a),
-                spread(|f| f.b),
-                spread(|f| f.dropout)
+                spread(&|f| f.params[0]),
+                spread(&|f| f.params[1]),
+                spread(&|f| f.params[2]),
+                spread(&|f| f.params[3]),
+                spread(&|f| f.dropout())
             );
         }
         return;
     }
-    let _ = writeln!(out, "| seed | arm | cohort | r | α | a | b | a/(a+b) |");
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
-    for f in fits {
+    let _ = writeln!(
+        out,
+        "| seed | arm | fitter | cohort | r | α | a | b | a/(a+b) |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
+    for f in &fits {
+        let [r, alpha, a, b] = f.params;
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {:.3} | {:.2} | {:.3} | {:.3} | {:.3} |",
-            f.seed, f.arm, f.cohort, f.r, f.alpha, f.a, f.b, f.dropout
+            "| {} | {} | {} | {} | {r:.3} | {alpha:.2} | {a:.3} | {b:.3} | {:.3} |",
+            f.seed,
+            f.arm,
+            f.fitter,
+            f.cohort,
+            f.dropout()
         );
     }
 }

@@ -20,7 +20,9 @@ use crate::rng::mix64;
 use crate::scenario::{Allocation, ArmSpec, Scenario};
 use crate::strategy::registry::{self, BuildContext};
 use crate::strategy::Strategies;
-use crate::world::{Counts, DayContext, DayLog, DayOutput, Shop, ShopperId, ShopperState, World};
+use crate::world::{
+    Counts, DayContext, DayLog, DayOutput, History, Shop, ShopperId, ShopperState, World,
+};
 
 /// Shoppers per parallel work item. Fixed, so merge order never depends on threads.
 const CHUNK: usize = 1024;
@@ -173,6 +175,17 @@ impl Engine {
     /// Days simulated so far.
     pub fn day(&self) -> u32 {
         self.day
+    }
+
+    /// What the shop has seen of every shopper of experiment arm `arm` so far, by shopper:
+    /// what a transaction table is read from between days (the calibration example's
+    /// repeat-purchase check).
+    pub fn histories(&self, arm: usize) -> impl Iterator<Item = (ShopperId, &History)> {
+        let arm = &self.arms[arm];
+        arm.ids
+            .iter()
+            .copied()
+            .zip(arm.states.iter().map(|s| &s.history))
     }
 
     /// Whether the horizon is reached.

@@ -30,12 +30,15 @@ pub mod columns;
 pub mod experiment;
 #[cfg(feature = "export")]
 pub mod export;
+pub mod footprint;
 pub mod format;
 pub mod metrics;
+pub mod output;
 pub mod report;
 pub mod rng;
 pub mod roi;
 pub mod scenario;
+pub mod signals;
 pub mod stats;
 pub mod strategy;
 #[cfg(feature = "tui")]

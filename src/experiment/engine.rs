@@ -21,8 +21,8 @@ use crate::scenario::{Allocation, ArmSpec, Scenario};
 use crate::strategy::registry::{self, BuildContext};
 use crate::strategy::Strategies;
 use crate::world::{
-    Counts, DayContext, DayLog, DayOutput, Recorder, Recording, Shop, ShopperId, ShopperState,
-    World,
+    Counts, DayContext, DayLog, DayOutput, History, Recorder, Recording, Shop, ShopperId,
+    ShopperState, World,
 };
 
 /// Shoppers per parallel work item. Fixed, so merge order never depends on threads.
@@ -176,6 +176,17 @@ impl Engine {
     /// Days simulated so far.
     pub fn day(&self) -> u32 {
         self.day
+    }
+
+    /// What the shop has seen of every shopper of experiment arm `arm` so far, by shopper:
+    /// what a transaction table is read from between days (the calibration example's
+    /// repeat-purchase check).
+    pub fn histories(&self, arm: usize) -> impl Iterator<Item = (ShopperId, &History)> {
+        let arm = &self.arms[arm];
+        arm.ids
+            .iter()
+            .copied()
+            .zip(arm.states.iter().map(|s| &s.history))
     }
 
     /// Whether the horizon is reached.

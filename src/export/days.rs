@@ -15,6 +15,7 @@ use crate::columns::{Cell, Field, Kind};
 use crate::experiment::analysis::{MetricComparison, COMPARED};
 use crate::experiment::daily::{day_value, DayRecord, DAY_METRICS};
 use crate::metrics::Metrics;
+use crate::report::tidy::bounded;
 use crate::scenario::Scenario;
 use crate::world::Counts;
 
@@ -35,8 +36,8 @@ const PARTS: [&str; 6] = [
 fn part(c: &MetricComparison, part: &str) -> Option<f64> {
     match part {
         "lift" => c.lift,
-        "ci_low" => c.ci_low,
-        "ci_high" => c.ci_high,
+        "ci_low" => bounded(c.ci_low),
+        "ci_high" => bounded(c.ci_high),
         "p_value" => c.p_value,
         "true_lift" => c.true_lift,
         // Arrives with the rollout truth.

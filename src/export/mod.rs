@@ -41,6 +41,7 @@ use ::parquet::errors::ParquetError;
 
 use crate::experiment::daily::DayRecord;
 use crate::experiment::{Engine, Snapshot};
+use crate::output::{self, OutputError};
 use crate::report::tidy::{arm_rows, ArmRow};
 use crate::report::Report;
 use crate::scenario::Scenario;
@@ -61,7 +62,11 @@ pub struct Options {
 /// Why an export failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
-    /// The folder cannot be created or written to: bad input, found before the run.
+    /// The folder is not one (a file), or cannot be created or written to: bad input,
+    /// found before the run.
+    #[error(transparent)]
+    Refused(#[from] OutputError),
+    /// A table's file cannot be created in the folder.
     #[error("{path}: cannot write tables there: {source}")]
     Folder {
         /// The folder.
@@ -83,7 +88,11 @@ impl ExportError {
     /// Whether the fault is in what the user asked for (exit status 2) rather than in
     /// writing (exit status 1).
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, ExportError::Folder { .. })
+        match self {
+            ExportError::Refused(e) => e.is_bad_input(),
+            ExportError::Folder { .. } => true,
+            ExportError::Write { .. } => false,
+        }
     }
 
     fn folder(path: &Path, source: io::Error) -> Self {
@@ -114,7 +123,7 @@ impl Export {
     /// Creates the folder `dir` if need be and opens the transaction (and event) logs of a
     /// run of `scenario`. Fails before any simulation if the folder cannot take the tables.
     pub fn create(dir: &Path, scenario: &Scenario, options: Options) -> Result<Self, ExportError> {
-        std::fs::create_dir_all(dir).map_err(|e| ExportError::folder(dir, e))?;
+        output::prepare_folder(dir)?;
         let metadata = vec![
             ("shoplab.version", env!("CARGO_PKG_VERSION").to_string()),
             ("shoplab.scenario", scenario.name.clone()),

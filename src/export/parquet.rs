@@ -4,7 +4,8 @@
 //! caller streaming a long log holds one group's rows at a time. The file is written under
 //! a hidden temporary name in its folder and renamed into place by [`Table::finish`]: a run
 //! that fails or is dropped midway leaves no half-written table where a reader would look
-//! (the temporary file is removed when the table is dropped).
+//! (the temporary file is removed when the table is dropped, or by [`crate::signals`] on
+//! SIGINT, SIGTERM and SIGHUP).
 
 use std::fs::File;
 use std::io::Write;
@@ -22,6 +23,7 @@ use parquet::schema::types::Type;
 use tempfile::NamedTempFile;
 
 use crate::columns::{Cell, Field, Kind, Record};
+use crate::signals::{self, Tracked};
 
 use super::ExportError;
 
@@ -135,6 +137,8 @@ pub(super) struct Table {
     /// Where the table goes once finished.
     path: PathBuf,
     temp: NamedTempFile,
+    /// Removes `temp` should a signal end the process; dropped once it is renamed.
+    tracked: Tracked,
     writer: SerializedFileWriter<File>,
     columns: Vec<Column>,
     /// Rows gathered since the last row group.
@@ -161,6 +165,7 @@ impl Table {
         let temp = builder
             .tempfile_in(dir)
             .map_err(|e| ExportError::folder(dir, e))?;
+        let tracked = signals::track(temp.path());
         let columns: Vec<Column> = fields.into_iter().map(Column::new).collect();
         let start = || -> Result<SerializedFileWriter<File>, ParquetError> {
             let types = columns
@@ -185,6 +190,7 @@ impl Table {
         Ok(Table {
             path,
             temp,
+            tracked,
             writer,
             columns,
             rows: 0,
@@ -307,7 +313,11 @@ impl Table {
     pub fn finish(mut self) -> Result<PathBuf, ExportError> {
         self.flush()?;
         let Table {
-            path, temp, writer, ..
+            path,
+            temp,
+            tracked,
+            writer,
+            ..
         } = self;
         let failed = |e: ParquetError| ExportError::write(&path, e);
         let mut file = writer.into_inner().map_err(failed)?;
@@ -316,6 +326,7 @@ impl Table {
             .map_err(|e| failed(e.into()))?;
         temp.persist(&path)
             .map_err(|e| failed(ParquetError::External(Box::new(e.error))))?;
+        drop(tracked);
         Ok(path)
     }
 }

@@ -62,8 +62,8 @@ impl From<&MetricComparison> for Compared {
     fn from(c: &MetricComparison) -> Self {
         Compared {
             lift: c.lift,
-            ci_low: c.ci_low,
-            ci_high: c.ci_high,
+            ci_low: bounded(c.ci_low),
+            ci_high: bounded(c.ci_high),
             p_value: c.p_value,
             p_value_holm: c.p_value_holm,
             p_value_bh: c.p_value_bh,
@@ -75,6 +75,12 @@ impl From<&MetricComparison> for Compared {
             rollout_lift: None,
         }
     }
+}
+
+/// An interval's end, empty where the interval is unbounded (a baseline near zero), as
+/// JSON writes it `null`.
+pub fn bounded(end: Option<f64>) -> Option<f64> {
+    end.filter(|x| x.is_finite())
 }
 
 /// A row of the tidy table: the arm and metric, then the comparison.

@@ -262,44 +262,8 @@ fn export_writes_every_table_and_each_agrees_with_the_report() {
     check_events(&events, &total("impressions"), &total("clicks"));
 
     let days = table(&out, "days");
-    assert_eq!(days.1.len(), 2 * 8, "a row per arm and day");
-    let visits = sum_by(&days, "arm", "visits");
-    for name in &names {
-        assert_eq!(
-            visits[name],
-            total("visits")[name],
-            "days' visits of {name}"
-        );
-    }
-    let last = days.1.last().unwrap();
-    let at = |name: &str| &last[column_index(&days, name)];
-    let vs = &arms[1]["vs_control"]["conversion_rate"];
-    for part in ["lift", "ci_low", "ci_high", "p_value", "true_lift"] {
-        assert!(
-            same(at(&format!("conversion_rate_{part}")), &vs[part]),
-            "days' last {part}"
-        );
-    }
-    assert!(same(
-        at("conversion_rate_p_value_sequential"),
-        &report["experiment"]["sequential"][0]["sequential_p"]
-    ));
-    assert_eq!(at("day"), &json!(7));
-
-    let segments = table(&out, "segments");
-    let cohort_shoppers: f64 = segments
-        .1
-        .iter()
-        .filter(|r| {
-            r[column_index(&segments, "dimension")] == json!("cohort")
-                && r[column_index(&segments, "metric")] == json!("aov")
-        })
-        .map(|r| r[column_index(&segments, "shoppers")].as_f64().unwrap())
-        .sum();
-    assert_eq!(
-        cohort_shoppers, 3000.0,
-        "the cohorts partition the shoppers"
-    );
+    check_days(&report, &days, 8);
+    check_segments(&report, &table(&out, "segments"), &shoppers);
 
     let products = table(&out, "products");
     assert_eq!(
@@ -316,6 +280,202 @@ fn export_writes_every_table_and_each_agrees_with_the_report() {
 
 fn column_index(t: &(Vec<String>, Vec<Vec<Value>>), name: &str) -> usize {
     t.0.iter().position(|h| h == name).unwrap()
+}
+
+type Rows = (Vec<String>, Vec<Vec<Value>>);
+
+/// The compared metrics, in report order.
+const COMPARED: [&str; 6] = [
+    "conversion_rate",
+    "buyer_rate",
+    "aov",
+    "revenue_per_shopper",
+    "margin_per_shopper",
+    "cart_abandonment_rate",
+];
+
+/// Every row of `days` against the JSON: each day's counts equal the report's `daily` row
+/// of that arm and day, the cumulative conversion equals the days' counts so far, the day's
+/// own conversion that day's, and the last day's metrics, lifts, intervals and p-values equal
+/// the report's.
+fn check_days(report: &Value, days: &Rows, horizon: u64) {
+    let arms = report["arms"].as_array().unwrap();
+    assert_eq!(
+        days.1.len() as u64,
+        arms.len() as u64 * horizon,
+        "a row per arm and day"
+    );
+    let control = &arms[0]["name"];
+    let mut so_far: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    for row in &days.1 {
+        assert_eq!(row.len(), days.0.len());
+        let at = |name: &str| &row[column_index(days, name)];
+        let name = at("arm").as_str().unwrap();
+        let a = arm(report, name);
+        let day = at("day").as_u64().unwrap();
+        let baseline = if a == &arms[0] {
+            Value::Null
+        } else {
+            control.clone()
+        };
+        assert_eq!(at("baseline"), &baseline, "{name} day {day}");
+        let daily = &a["daily"][day as usize];
+        assert_eq!(daily["day"], json!(day));
+        for (key, want) in daily.as_object().unwrap() {
+            if key != "day" {
+                assert!(
+                    same(at(key), want),
+                    "{name} day {day} {key}: {} vs {want}",
+                    at(key)
+                );
+            }
+        }
+        let (orders, visits) = (
+            at("orders").as_f64().unwrap(),
+            at("visits").as_f64().unwrap(),
+        );
+        let sums = so_far.entry(name.to_string()).or_default();
+        sums.0 += orders;
+        sums.1 += visits;
+        if sums.1 > 0.0 {
+            assert!(close(
+                at("conversion_rate").as_f64().unwrap(),
+                sums.0 / sums.1
+            ));
+        }
+        match at("conversion_rate_day").as_f64() {
+            Some(x) => assert!(close(x, orders / visits), "{name} day {day}"),
+            None => assert_eq!(visits, 0.0),
+        }
+        if day + 1 < horizon {
+            continue;
+        }
+        for metric in COMPARED.iter().chain(&["open_rate", "churn_rate"]) {
+            assert!(same(at(metric), &a[metric]), "{name} last day's {metric}");
+        }
+        for metric in COMPARED {
+            for part in [
+                "lift",
+                "ci_low",
+                "ci_high",
+                "p_value",
+                "true_lift",
+                "rollout_lift",
+            ] {
+                let want = a["vs_control"][metric]
+                    .get(part)
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                let got = at(&format!("{metric}_{part}"));
+                assert!(
+                    same(got, &want),
+                    "{name} last day's {metric}_{part}: {got} vs {want}"
+                );
+            }
+        }
+        let sequential = report["experiment"]["sequential"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| arms[s["arm"].as_u64().unwrap() as usize]["name"] == name)
+            .map_or(Value::Null, |s| s["sequential_p"].clone());
+        assert!(
+            same(at("conversion_rate_p_value_sequential"), &sequential),
+            "{name}"
+        );
+    }
+}
+
+/// Every row of `segments` against the shoppers it slices, read from `shoppers`: the level's
+/// shopper count and the arm's value of each metric among them, and the Holm and BH columns
+/// as the adjustment of every raw p-value of the table.
+fn check_segments(report: &Value, segments: &Rows, shoppers: &Rows) {
+    // Per (dimension, level, arm): shoppers, buyers, visits, orders, revenue, margin,
+    // abandoned carts.
+    let mut slices: BTreeMap<(String, String, String), [f64; 7]> = BTreeMap::new();
+    for r in &shoppers.1 {
+        let at = |name: &str| &r[column_index(shoppers, name)];
+        let n = |name: &str| at(name).as_f64().unwrap();
+        let arm = at("arm").as_str().unwrap().to_string();
+        let cohort = if n("signup_day") > 0.0 {
+            "new"
+        } else {
+            "existing"
+        };
+        let mut levels = vec![("cohort", cohort.to_string())];
+        if let Some(segment) = at("segment").as_str() {
+            levels.push(("segment", segment.to_string()));
+        }
+        for (dimension, level) in levels {
+            let s = slices
+                .entry((dimension.into(), level, arm.clone()))
+                .or_default();
+            let add = [
+                1.0,
+                f64::from(u8::from(n("orders") > 0.0)),
+                n("visits"),
+                n("orders"),
+                n("revenue"),
+                n("margin"),
+                n("abandoned_carts"),
+            ];
+            s.iter_mut().zip(add).for_each(|(s, x)| *s += x);
+        }
+    }
+    let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+    let arms = report["arms"].as_array().unwrap().len();
+    assert_eq!(
+        segments.1.len(),
+        slices.len() * 6,
+        "a row per level × arm × metric"
+    );
+    assert_eq!(slices.len() % arms, 0);
+    let mut raw = Vec::new();
+    for row in &segments.1 {
+        let at = |name: &str| &row[column_index(segments, name)];
+        let key = (
+            at("dimension").as_str().unwrap().to_string(),
+            at("level").as_str().unwrap().to_string(),
+            at("arm").as_str().unwrap().to_string(),
+        );
+        let [n, buyers, visits, orders, revenue, margin, abandoned] = slices[&key];
+        assert_eq!(at("shoppers"), &json!(n as u64), "{key:?}");
+        let metric = at("metric").as_str().unwrap();
+        let want = match metric {
+            "conversion_rate" => ratio(orders, visits),
+            "buyer_rate" => ratio(buyers, n),
+            "aov" => ratio(revenue, orders),
+            "revenue_per_shopper" => ratio(revenue, n),
+            "margin_per_shopper" => ratio(margin, n),
+            "cart_abandonment_rate" => ratio(abandoned, orders + abandoned),
+            other => panic!("unexpected metric {other}"),
+        };
+        let got = at("value").as_f64().unwrap();
+        assert!(close(got, want), "{key:?} {metric}: {got} vs {want}");
+        if let Some(p) = at("p_value").as_f64() {
+            raw.push((
+                p,
+                at("p_value_holm").as_f64().unwrap(),
+                at("p_value_bh").as_f64().unwrap(),
+            ));
+        }
+    }
+    // Holm: the i-th smallest of m p-values times (m − i), running maximum, capped at 1;
+    // Benjamini–Hochberg: times m / rank, running minimum from the largest.
+    let m = raw.len();
+    assert!(m > 0, "no tests in segments");
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| raw[a].0.total_cmp(&raw[b].0));
+    let mut running = 0.0_f64;
+    for (i, &k) in order.iter().enumerate() {
+        running = running.max(((m - i) as f64 * raw[k].0).min(1.0));
+        assert!(close(raw[k].1, running), "Holm of p = {}", raw[k].0);
+    }
+    let mut running = 1.0_f64;
+    for (i, &k) in order.iter().enumerate().rev() {
+        running = running.min(raw[k].0 * m as f64 / (i + 1) as f64);
+        assert!(close(raw[k].2, running), "BH of p = {}", raw[k].0);
+    }
 }
 
 /// Each shopper's first and last order day and revenue agree with their transactions.
@@ -470,4 +630,55 @@ fn an_export_folder_that_cannot_be_made_is_bad_input_before_the_run() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("--export"));
+}
+
+/// The names in a folder, sorted.
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Interrupted while its logs stream, an export removes its temporary tables and leaves the
+/// tables of an earlier run as they were.
+#[test]
+fn an_interrupted_export_leaves_no_half_table() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("arms.parquet"), "an earlier run").unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_shoplab"))
+        .args(["run", "default", "--shoppers", "400000", "--days", "60"])
+        .args(["--threads", "1", "--events", "--export"])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !names_in(dir.path()).iter().any(|n| n.ends_with(".tmp")) {
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "no temporary table appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(names_in(dir.path()), ["arms.parquet"]);
+    assert_eq!(
+        fs::read_to_string(dir.path().join("arms.parquet")).unwrap(),
+        "an earlier run"
+    );
 }

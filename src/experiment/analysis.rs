@@ -205,6 +205,15 @@ fn compare_metric(
 ) -> MetricComparison {
     let true_lift = truth_lift(control.truth.as_ref(), arm.truth.as_ref(), metric);
     let rollout_lift = truth_lift(control.rollout.as_ref(), arm.rollout.as_ref(), metric);
+    // An arm (or control) that met nobody has no value to compare: no lift, rather than
+    // −100% against an empty arm.
+    if control.moments.assigned == 0 || arm.moments.assigned == 0 {
+        return MetricComparison {
+            true_lift,
+            rollout_lift,
+            ..MetricComparison::default()
+        };
+    }
     match test(control, arm, metric, alpha) {
         Ok(t) => {
             let b = bayes(control, arm, metric, &t).ok();

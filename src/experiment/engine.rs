@@ -25,7 +25,7 @@ use crate::scenario::{Allocation, ArmSpec, Scenario};
 use crate::stats::{ratio_comparison, replicate_comparison, Comparison};
 use crate::strategy::registry::BuildContext;
 use crate::strategy::Strategies;
-use crate::world::{Shop, ShopperId, World};
+use crate::world::{History, Shop, ShopperId, World};
 
 /// Mixed into the seed of the pre-period so it never reuses the experiment's draws.
 const PRE_PERIOD_SALT: u64 = 0x5052_4550_4552_494f;
@@ -149,6 +149,16 @@ impl Engine {
     /// Days simulated so far.
     pub fn day(&self) -> u32 {
         self.day
+    }
+
+    /// What the shop has seen of every shopper of experiment arm `arm` so far, by shopper:
+    /// what a transaction table is read from between days (the calibration example's
+    /// repeat-purchase check).
+    pub fn histories(&self, arm: usize) -> impl Iterator<Item = (ShopperId, &History)> {
+        self.arms[arm].replicas.iter().flat_map(|r| {
+            let c = &r.learners;
+            c.ids.iter().copied().zip(c.states.iter().map(|s| &s.history))
+        })
     }
 
     /// Whether the horizon is reached.

@@ -35,6 +35,7 @@ pub use rules::{
 /// Built-in scenarios, embedded in the binary: (name, TOML text).
 pub const BUILT_INS: &[(&str, &str)] = &[
     ("default", include_str!("../../scenarios/default.toml")),
+    ("classroom", include_str!("../../scenarios/classroom.toml")),
     ("fashion", include_str!("../../scenarios/fashion.toml")),
     (
         "electronics",

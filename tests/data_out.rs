@@ -74,19 +74,20 @@ fn same(a: &Value, b: &Value) -> bool {
 /// What a tidy row (arms table or CSV) must hold, from the JSON report.
 fn expected_row(report: &Value, arm_name: &str, metric: &str, column: &str) -> Value {
     let a = arm(report, arm_name);
-    let control = &report["arms"][0]["name"];
     let vs = &a["vs_control"];
     match column {
         "scenario" => report["scenario"]["name"].clone(),
         "seed" => report["scenario"]["seed"].clone(),
         "arm" => a["name"].clone(),
-        "baseline" if vs.is_null() => Value::Null,
-        "baseline" => control.clone(),
+        "baseline" => a["baseline"].clone(),
         "metric" => json!(metric),
         "value" => a[metric].clone(),
         _ if vs.is_null() => Value::Null,
-        // A column the JSON does not carry yet (the rollout truth) is empty.
-        _ => vs[metric].get(column).cloned().unwrap_or(Value::Null),
+        // Every comparison column is one the JSON names.
+        _ => vs[metric]
+            .get(column)
+            .unwrap_or_else(|| panic!("the JSON has no {column}"))
+            .clone(),
     }
 }
 
@@ -305,7 +306,6 @@ fn check_days(report: &Value, days: &Rows, horizon: u64) {
         arms.len() as u64 * horizon,
         "a row per arm and day"
     );
-    let control = &arms[0]["name"];
     let mut so_far: BTreeMap<String, (f64, f64)> = BTreeMap::new();
     for row in &days.1 {
         assert_eq!(row.len(), days.0.len());
@@ -313,12 +313,7 @@ fn check_days(report: &Value, days: &Rows, horizon: u64) {
         let name = at("arm").as_str().unwrap();
         let a = arm(report, name);
         let day = at("day").as_u64().unwrap();
-        let baseline = if a == &arms[0] {
-            Value::Null
-        } else {
-            control.clone()
-        };
-        assert_eq!(at("baseline"), &baseline, "{name} day {day}");
+        assert_eq!(at("baseline"), &a["baseline"], "{name} day {day}");
         let daily = &a["daily"][day as usize];
         assert_eq!(daily["day"], json!(day));
         for (key, want) in daily.as_object().unwrap() {
@@ -362,10 +357,7 @@ fn check_days(report: &Value, days: &Rows, horizon: u64) {
                 "true_lift",
                 "rollout_lift",
             ] {
-                let want = a["vs_control"][metric]
-                    .get(part)
-                    .cloned()
-                    .unwrap_or(Value::Null);
+                let want = a["vs_control"][metric][part].clone();
                 let got = at(&format!("{metric}_{part}"));
                 assert!(
                     same(got, &want),

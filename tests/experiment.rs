@@ -167,12 +167,32 @@ fn intervals_cover_the_true_effect() {
 }
 
 #[test]
-fn identical_arms_have_a_true_lift_of_exactly_zero() {
-    let s = scenario("shoppers = 3000\ndays = 7\n[[arms]]\nname = \"a\"\n[[arms]]\nname = \"b\"\n[experiment]\ntrue_effect = true\n");
-    let snap = run(s, 9);
-    let cmp = compare_all(&snap, 0.05);
-    for (metric, c) in cmp[1].as_ref().unwrap() {
-        assert_eq!(c.true_lift, Some(0.0), "{metric}");
+fn identical_arms_have_a_rollout_lift_of_exactly_zero_and_a_true_lift_now_only_if_they_learn() {
+    // Deployed to everyone, identical strategies live identical days: the rollout truth
+    // is exactly zero. In the experiment each copy learns from its own half, so learning
+    // arms really differ ("true now" is not zero) while non-learning ones do not.
+    for (recommender, learns) in [("random", false), ("popularity", true)] {
+        let s = scenario(&format!(
+            "shoppers = 3000\ndays = 7\n[[arms]]\nname = \"a\"\nrecommender = \"{recommender}\"\n[[arms]]\nname = \"b\"\nrecommender = \"{recommender}\"\n[experiment]\ntrue_effect = true\n"
+        ));
+        let snap = run(s, 9);
+        let cmp = compare_all(&snap, 0.05);
+        for (metric, c) in cmp[1].as_ref().unwrap() {
+            assert_eq!(c.rollout_lift, Some(0.0), "{recommender} {metric}");
+            let now = c.true_lift.unwrap();
+            if !learns {
+                // The same outcomes summed in another order: zero up to rounding.
+                assert!(now.abs() < 1e-12, "{recommender} {metric}: {now}");
+            }
+        }
+        let conversion = cmp[1].as_ref().unwrap()["conversion_rate"]
+            .true_lift
+            .unwrap();
+        assert_eq!(
+            conversion.abs() > 1e-6,
+            learns,
+            "{recommender}: {conversion}"
+        );
     }
 }
 

@@ -1,5 +1,5 @@
 //! The `days` table: one row per arm × day, with that day's counts, the metrics so far, the
-//! day's own metrics and, against the control, the cumulative lift with its interval and
+//! day's own metrics and, against the arm's baseline, the cumulative lift with its interval and
 //! the naive and always-valid p-values — the numbers of the dashboard's Charts view, from
 //! the same [`DayRecord`]s.
 //!
@@ -40,7 +40,7 @@ fn part(c: &MetricComparison, part: &str) -> Option<f64> {
         "ci_high" => bounded(c.ci_high),
         "p_value" => c.p_value,
         "true_lift" => c.true_lift,
-        // Arrives with the rollout truth.
+        "rollout_lift" => c.rollout_lift,
         _ => None,
     }
 }
@@ -106,7 +106,6 @@ pub(super) fn write(
     days: &[DayRecord],
 ) -> Result<Table, ExportError> {
     let mut table = Table::create(dir, "days", fields(), metadata)?;
-    let control = scenario.arms.first().map(|a| a.name.as_str());
     for record in days {
         for (i, (arm, spec)) in record.arms.iter().zip(&scenario.arms).enumerate() {
             let counts = numbers(&arm.counts);
@@ -115,9 +114,9 @@ pub(super) fn write(
                 Cell::Text(&scenario.name),
                 Cell::U64(scenario.seed),
                 Cell::Text(&spec.name),
-                match control.filter(|_| i > 0) {
-                    Some(c) => Cell::Text(c),
-                    None => Cell::Null,
+                match spec.baseline {
+                    b if b == i => Cell::Null,
+                    b => Cell::Text(&scenario.arms[b].name),
                 },
                 Cell::U64(u64::from(record.day.saturating_sub(1))),
                 Cell::U64(arm.shoppers),

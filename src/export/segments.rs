@@ -106,7 +106,6 @@ pub(super) fn rows(engine: &Engine, snapshot: &Snapshot, alpha: f64) -> Vec<Segm
         slices[cohorts + usize::from(new)][arm].add(state);
     });
 
-    let control = snapshot.arms.first().map(|a| a.name.clone());
     let mut rows = Vec::new();
     for ((dimension, level), slice) in levels.iter().zip(slices) {
         // A level nobody is in (no new shoppers in a run without arrivals) says nothing.
@@ -125,6 +124,10 @@ pub(super) fn rows(engine: &Engine, snapshot: &Snapshot, alpha: f64) -> Vec<Segm
                     daily: Vec::new(),
                     insights: Vec::new(),
                     truth: None,
+                    rollout: None,
+                    // Per shopper within a slice, even where the arm has several copies
+                    // of its strategies: a slice holds a handful of each copy's shoppers.
+                    replicas: Vec::new(),
                     looks: Vec::new(),
                     churn_model_auc: None,
                     ..arm.clone()
@@ -144,7 +147,7 @@ pub(super) fn rows(engine: &Engine, snapshot: &Snapshot, alpha: f64) -> Vec<Segm
                     dimension: dimension.to_string(),
                     level: level.to_string(),
                     arm: arm.name.clone(),
-                    baseline: compared.and(control.clone()),
+                    baseline: compared.map(|_| snapshot.arms[arm.baseline].name.clone()),
                     metric: metric.to_string(),
                     shoppers: arm.moments.assigned,
                     value: value(&arm.metrics, metric),

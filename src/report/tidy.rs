@@ -18,7 +18,7 @@ record! {
         pub seed: u64,
         /// Arm name.
         pub arm: String,
-        /// The arm it is compared with; empty for the control.
+        /// The arm it is compared with; empty for the first arm, which has none.
         pub baseline: Option<String>,
         /// Metric name, as in the JSON report.
         pub metric: String,
@@ -33,6 +33,8 @@ record! {
     pub struct Compared {
         /// Relative lift over the baseline (0.15 = +15%).
         pub lift: Option<f64>,
+        /// The lift with its small-sample bias removed: the figure to average across runs.
+        pub lift_corrected: Option<f64>,
         /// Lower end of the lift's interval.
         pub ci_low: Option<f64>,
         /// Upper end of the lift's interval.
@@ -53,7 +55,7 @@ record! {
         pub true_lift: Option<f64>,
         /// Whether the interval contains the true lift.
         pub covered: Option<bool>,
-        /// The lift at a full rollout (arrives with the two truths; empty until then).
+        /// The lift at a full rollout: each arm deployed to every shopper, learning from all.
         pub rollout_lift: Option<f64>,
     }
 }
@@ -62,6 +64,7 @@ impl From<&MetricComparison> for Compared {
     fn from(c: &MetricComparison) -> Self {
         Compared {
             lift: c.lift,
+            lift_corrected: c.lift_corrected,
             ci_low: bounded(c.ci_low),
             ci_high: bounded(c.ci_high),
             p_value: c.p_value,
@@ -72,7 +75,7 @@ impl From<&MetricComparison> for Compared {
             expected_loss: c.expected_loss,
             true_lift: c.true_lift,
             covered: c.covered,
-            rollout_lift: None,
+            rollout_lift: c.rollout_lift,
         }
     }
 }
@@ -86,13 +89,12 @@ pub fn bounded(end: Option<f64>) -> Option<f64> {
 /// A row of the tidy table: the arm and metric, then the comparison.
 pub type ArmRow = (ArmKey, Compared);
 
-/// Every arm × compared metric of a report, control first, metrics in report order.
+/// Every arm × compared metric of a report, in the report's order of arms (the first has no
+/// baseline) and of metrics.
 pub fn arm_rows(r: &Report) -> Vec<ArmRow> {
-    let control = r.arms.first().map(|a| a.name.clone());
     r.arms
         .iter()
         .flat_map(|a| {
-            let control = control.clone();
             COMPARED.iter().map(move |&metric| {
                 let compared = a
                     .vs_control
@@ -102,7 +104,7 @@ pub fn arm_rows(r: &Report) -> Vec<ArmRow> {
                     scenario: r.scenario.name.clone(),
                     seed: r.scenario.seed,
                     arm: a.name.clone(),
-                    baseline: compared.and(control.clone()),
+                    baseline: a.baseline.clone(),
                     metric: metric.to_string(),
                     value: value(&a.metrics, metric),
                 };

@@ -126,6 +126,8 @@ pub(super) struct RawArm {
     retention: Option<RawStrategy>,
     #[serde(default)]
     email: Option<RawStrategy>,
+    #[serde(default)]
+    baseline: Option<String>,
 }
 
 /// An arm: a bundle of one strategy per family and a traffic share.
@@ -135,6 +137,9 @@ pub struct ArmSpec {
     pub name: String,
     /// Share of shoppers assigned to this arm.
     pub traffic: f64,
+    /// Index of the arm this one is compared with: the control (0) unless the file names
+    /// an earlier arm as `baseline`. The control's own baseline is itself.
+    pub baseline: usize,
     /// Recommender.
     pub recommender: StrategySpec,
     /// Pricing and promotions.
@@ -143,6 +148,20 @@ pub struct ArmSpec {
     pub retention: StrategySpec,
     /// Email and SMS timing.
     pub email: StrategySpec,
+}
+
+impl ArmSpec {
+    /// Whether any of the arm's strategies learns a shared model from its traffic.
+    pub fn learns(&self) -> bool {
+        [
+            &self.recommender,
+            &self.pricing,
+            &self.retention,
+            &self.email,
+        ]
+        .iter()
+        .any(|s| s.learns())
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -200,15 +200,38 @@ fn close(a: f64, b: f64) -> bool {
 
 #[test]
 fn export_writes_every_table_and_each_agrees_with_the_report() {
+    check_export("default", (3000, 8), &[]);
+}
+
+/// Arms compared with baselines of their own, each with two copies of its strategies, one of
+/// them logging with exact propensities.
+#[test]
+fn an_export_of_copies_and_baselines_agrees_with_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("copies.toml");
+    fs::write(
+        &scenario,
+        "name = \"copies\"\n[catalog]\nproducts = 300\n\
+         [[arms]]\nname = \"best\"\nrecommender = \"popularity\"\n\
+         [[arms]]\nname = \"random\"\nrecommender = \"random\"\n\
+         [[arms]]\nname = \"cf\"\nrecommender = \"item-cf\"\nbaseline = \"random\"\n\
+         [experiment]\nreplicates = 2\ntrue_effect = true\n",
+    )
+    .unwrap();
+    check_export(scenario.to_str().unwrap(), (3000, 6), &["random"]);
+}
+
+/// Exports a run of `scenario` with its events and checks every table against the JSON
+/// report of the same run; `random_arms` log with propensities, the others without.
+fn check_export(scenario: &str, size: (u32, u32), random_arms: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("tables");
-    let size = (3000, 8);
     let export = ["--export", out.to_str().unwrap(), "--events"];
-    let report = json_of("default", size, &export);
+    let report = json_of(scenario, size, &export);
     // Recording orders and impressions draws nothing: the results are the same without.
     assert_eq!(
         report,
-        json_of("default", size, &[]),
+        json_of(scenario, size, &[]),
         "export changed the run"
     );
     let arms = report["arms"].as_array().unwrap();
@@ -223,7 +246,7 @@ fn export_writes_every_table_and_each_agrees_with_the_report() {
     check_tidy(&report, &header, &rows, "arms.parquet");
 
     let shoppers = table(&out, "shoppers");
-    assert_eq!(shoppers.1.len(), 3000);
+    assert_eq!(shoppers.1.len() as u32, size.0);
     for key in ["visits", "orders", "revenue"] {
         let sums = sum_by(&shoppers, "arm", key);
         for name in &names {
@@ -260,10 +283,15 @@ fn export_writes_every_table_and_each_agrees_with_the_report() {
     check_order_days(&shoppers, &transactions);
 
     let events = table(&out, "events");
-    check_events(&events, &total("impressions"), &total("clicks"));
+    check_events(
+        &events,
+        &total("impressions"),
+        &total("clicks"),
+        random_arms,
+    );
 
     let days = table(&out, "days");
-    check_days(&report, &days, 8);
+    check_days(&report, &days, u64::from(size.1));
     check_segments(&report, &table(&out, "segments"), &shoppers);
 
     let products = table(&out, "products");
@@ -506,6 +534,7 @@ fn check_events(
     events: &(Vec<String>, Vec<Vec<Value>>),
     impressions: &BTreeMap<String, f64>,
     clicks: &BTreeMap<String, f64>,
+    random_arms: &[&str],
 ) {
     let at = |r: &Vec<Value>, name: &str| r[column_index(events, name)].clone();
     let mut counted: BTreeMap<String, (f64, f64)> = BTreeMap::new();
@@ -518,8 +547,13 @@ fn check_events(
             let x = at(r, p).as_f64().unwrap();
             assert!((0.0..=1.0).contains(&x), "{p} {x}");
         }
-        // Neither popularity nor item-cf can say how likely its slate was.
-        assert!(at(r, "propensity").is_null());
+        // Only a random slate says how likely it was; no cross-sell list does.
+        let random = random_arms.iter().any(|&a| at(r, "arm") == json!(a));
+        assert_eq!(
+            at(r, "propensity").is_null(),
+            !random || flag("cross_sell"),
+            "{r:?}"
+        );
         let e = counted.entry(at(r, "arm").to_string()).or_default();
         e.0 += 1.0;
         e.1 += f64::from(u8::from(flag("clicked")));

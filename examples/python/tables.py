@@ -26,7 +26,7 @@ START = pd.Timestamp("2025-01-01")  # day 0; any date will do
 
 def tidy(out: pathlib.Path) -> pd.DataFrame:
     arms = pd.read_parquet(out / "arms.parquet")
-    cols = ["arm", "metric", "value", "lift", "ci_low", "ci_high", "p_value_holm", "true_lift", "covered"]
+    cols = ["arm", "baseline", "metric", "value", "lift", "ci_low", "ci_high", "p_value_holm", "true_lift", "covered", "rollout_lift"]
     print("== arms (one row per arm x metric; the control has no lift)")
     print(arms[cols].to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     return arms
@@ -48,7 +48,9 @@ def plot_lift(out: pathlib.Path, png: pathlib.Path, metrics=("conversion_rate", 
                 label="95% interval",
             )
             if d[f"{metric}_true_lift"].notna().any():
-                ax.plot(d.day, 100 * d[f"{metric}_true_lift"], "--", color=line[0].get_color(), label="true lift")
+                ax.plot(d.day, 100 * d[f"{metric}_true_lift"], "--", color=line[0].get_color(), label="true lift now")
+            if d[f"{metric}_rollout_lift"].notna().any():
+                ax.plot(d.day, 100 * d[f"{metric}_rollout_lift"], ":", color=line[0].get_color(), label="true lift at rollout")
         ax.axhline(0, color="grey", lw=0.8)
         ax.set_title(f"{metric}: cumulative lift by day")
         ax.set_xlabel("day")
@@ -56,7 +58,7 @@ def plot_lift(out: pathlib.Path, png: pathlib.Path, metrics=("conversion_rate", 
         # The first days' intervals span hundreds of percent: scale to the rest.
         settled = treatments[treatments.day >= treatments.day.max() // 10]
         values = 100 * pd.concat(
-            [settled[f"{metric}_{part}"] for part in ("ci_low", "ci_high", "true_lift")]
+            [settled[f"{metric}_{part}"] for part in ("ci_low", "ci_high", "true_lift", "rollout_lift")]
         ).dropna()
         lo, hi = min(values.min(), 0), max(values.max(), 0)
         ax.set_ylim(lo - 0.1 * (hi - lo), hi + 0.1 * (hi - lo))

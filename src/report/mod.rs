@@ -6,6 +6,7 @@ mod markdown;
 pub mod plot;
 mod table;
 mod text;
+pub mod tidy;
 
 use std::collections::BTreeMap;
 
@@ -32,7 +33,7 @@ pub enum Format {
     Table,
     /// One JSON object.
     Json,
-    /// One row per arm.
+    /// The tidy table: one row per arm × compared metric.
     Csv,
     /// A markdown document.
     Markdown,

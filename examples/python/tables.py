@@ -54,7 +54,7 @@ def plot_lift(out: pathlib.Path, png: pathlib.Path, metrics=("conversion_rate", 
         ax.axhline(0, color="grey", lw=0.8)
         ax.set_title(f"{metric}: cumulative lift by day")
         ax.set_xlabel("day")
-        ax.set_ylabel("lift over the control, %")
+        ax.set_ylabel("lift over its baseline, %")
         # The first days' intervals span hundreds of percent: scale to the rest.
         settled = treatments[treatments.day >= treatments.day.max() // 10]
         values = 100 * pd.concat(

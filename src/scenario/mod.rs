@@ -229,22 +229,7 @@ impl Scenario {
             problems,
         };
         let raw: RawScenario = serde_path_to_error::deserialize(toml::Deserializer::new(text))
-            .map_err(|e| {
-                let key = e.path().to_string();
-                let message = plain_serde_message(e.inner().message());
-                let line = e
-                    .inner()
-                    .span()
-                    .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
-                let message = match line {
-                    Some(l) => format!("{message} (line {l})"),
-                    None => message,
-                };
-                invalid(vec![Problem {
-                    key: if key == "." { "(file)".into() } else { key },
-                    message,
-                }])
-            })?;
+            .map_err(|e| invalid(vec![toml_problem(&e, text)]))?;
         let mut p = Vec::new();
         let scenario = check(raw, fallback_name, &mut p);
         if p.is_empty() {
@@ -284,6 +269,25 @@ impl Scenario {
             per_email: self.costs.per_email,
             per_sms: self.costs.per_sms,
         }
+    }
+}
+
+/// The problem a TOML file's deserialisation stopped at, in a user's words: the key path
+/// (`(file)` for the whole file), the message and the line.
+pub fn toml_problem(e: &serde_path_to_error::Error<toml::de::Error>, text: &str) -> Problem {
+    let key = e.path().to_string();
+    let message = plain_serde_message(e.inner().message());
+    let line = e
+        .inner()
+        .span()
+        .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+    let message = match line {
+        Some(l) => format!("{message} (line {l})"),
+        None => message,
+    };
+    Problem {
+        key: if key == "." { "(file)".into() } else { key },
+        message,
     }
 }
 
@@ -374,5 +378,6 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("world") && err.contains("slate"), "{err}");
+        assert!(err.ends_with("(line 2)"), "{err}");
     }
 }

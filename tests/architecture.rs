@@ -15,7 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["experiment"],
     &["roi"],
     &["report"],
-    &["tui"],
+    &["tui", "sweep"],
 ];
 
 fn layer(module: &str) -> Option<usize> {

@@ -12,6 +12,7 @@ use shoplab::strategy::registry::{self, Family};
 use shoplab::{Engine, Snapshot};
 
 use crate::calculator::CalcError;
+use crate::sweep_cli::{MergeArgs, SweepArgs};
 
 /// A terminal lab for e-commerce personalization experiments on synthetic shoppers.
 #[derive(Debug, Parser)]
@@ -56,6 +57,13 @@ pub enum Command {
     },
     /// Sample size per arm to detect a relative change.
     Power(PowerArgs),
+    /// Run a plan's many runs (replications, a grid) and summarise them: false-positive
+    /// rates, power, coverage, bias.
+    Sweep(SweepArgs),
+    /// Summarise a folder of a (sharded) sweep's parts.
+    Merge(MergeArgs),
+    /// List the built-in sweep plans.
+    Plans,
 }
 
 /// `shoplab stats` tests.
@@ -428,7 +436,7 @@ pub fn power(a: &PowerArgs) -> Result<(), Failure> {
 }
 
 /// Prints to stdout; a closed pipe (`shoplab run … | head`) is not an error.
-fn print_stdout(text: &str) -> Result<(), Failure> {
+pub(crate) fn print_stdout(text: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {

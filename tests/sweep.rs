@@ -276,7 +276,7 @@ fn a_shown_run_reproduces_its_record_with_shoplab_run() {
         .find(|r| r["run"] == 7)
         .unwrap();
     let scenario = stdout(shoplab().args(["sweep", TINY, "--show-run", "7"]));
-    assert!(scenario.starts_with("# Run 7 of plan 'tiny' (grid point 1, replication 2"));
+    assert!(scenario.starts_with("# Run 7 of plan 'tiny': grid point 1, replication 2 "));
     assert!(scenario.contains(&format!("seed = {}\n", record["seed"])));
     let file = tmp.path().join("run7.toml");
     fs::write(&file, &scenario).unwrap();

@@ -303,16 +303,17 @@ impl Plan {
                     .map(|(k, v)| (k.clone(), v.clone())),
             );
         }
-        let overrides: Vec<String> = self
+        let overrides: String = self
             .set
             .iter()
             .chain(&self.points[run.point as usize].grid)
-            .map(|(k, v)| format!("{k} = {v}"))
+            .map(|(k, v)| format!("#   {k} = {v}\n"))
             .collect();
         format!(
-            "# Run {} of plan '{}' (grid point {}, replication {}; fingerprint {}): scenario\n\
-             # '{}' with {}, at seed {}, derived from the plan's seed {} and the run's index\n\
-             # (shoplab::sweep::run_seed). `shoplab run THIS_FILE` reproduces the run.\n{}",
+            "# Run {} of plan '{}': grid point {}, replication {} (fingerprint {}).\n\
+             # Scenario '{}' with{}\n{overrides}\
+             # at seed {} (shoplab::sweep::run_seed of the plan's seed {} and index {}).\n\
+             # `shoplab run THIS_FILE` reproduces the run.\n{}",
             run.index,
             self.name,
             run.point,
@@ -320,12 +321,13 @@ impl Plan {
             self.fingerprint,
             self.scenario,
             if overrides.is_empty() {
-                "no overrides".into()
+                " no overrides,"
             } else {
-                overrides.join(", ")
+                ":"
             },
             run.seed,
             self.seed,
+            run.index,
             toml::to_string(&doc).expect("a TOML document serialises"),
         )
     }

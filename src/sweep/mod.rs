@@ -16,6 +16,7 @@
 
 mod execute;
 mod keys;
+mod overrides;
 mod parts;
 mod plan;
 mod record;
@@ -27,7 +28,7 @@ use std::path::Path;
 pub use execute::{execute, run_one};
 pub use keys::Key;
 pub use parts::{part_path, read_parts, Part, PartWriter, PartsError};
-pub use plan::{run_seed, Overrides, Plan, PlanError, Point, Run, MAX_RUNS, PLANS};
+pub use plan::{run_seed, Overrides, Plan, PlanError, Point, Run, MAX_POINTS, MAX_RUNS, PLANS};
 pub use record::{ComparisonRecord, PeekRecord, RunRecord, Setting};
 pub use render::SummaryFormat;
 pub use summary::{

@@ -12,9 +12,10 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::{Table, Value};
 
-use super::keys::{leaves, Key};
+use super::keys::Key;
+use super::overrides::{base_scenario, check_each_override, expand, overrides_of, problem, Read};
 use crate::rng::{fnv1a, mix64};
-use crate::scenario::{toml_problem, Problem, Scenario, BUILT_INS};
+use crate::scenario::{toml_problem, Problem, Scenario};
 
 /// Built-in plans, embedded in the binary: (name, TOML text).
 pub const PLANS: &[(&str, &str)] = &[
@@ -27,6 +28,9 @@ pub const PLANS: &[(&str, &str)] = &[
 
 /// Most runs one plan may hold.
 pub const MAX_RUNS: u64 = 10_000_000;
+
+/// Most grid points one plan may hold (each is a scenario, checked up front).
+pub const MAX_POINTS: u64 = 10_000;
 
 /// Mixed into the plan's seed before the run seeds are derived from it, so they are not the
 /// streams of a scenario run at the plan's seed.
@@ -109,9 +113,9 @@ pub struct Point {
     /// The grid's value of each key, in the grid's order.
     pub grid: Vec<(Key, Value)>,
     /// The scenario's TOML with every override applied and its name written out.
-    doc: Value,
+    pub(super) doc: Value,
     /// The checked scenario (its seed is replaced per run).
-    scenario: Scenario,
+    pub(super) scenario: Scenario,
 }
 
 /// One run of a plan.
@@ -222,7 +226,7 @@ impl Plan {
             }
             Some(name) => base_scenario(&mut p, name, dir),
         };
-        let (set, grid, notes) = overrides_of(&mut p, &raw.set, &raw.grid, overrides);
+        let Read { set, grid, notes } = overrides_of(&mut p, &raw.set, &raw.grid, overrides);
         let Some((mut doc, base_name)) = base else {
             return Err(invalid(p));
         };
@@ -237,9 +241,17 @@ impl Plan {
             *t = named;
         }
         check_each_override(&mut p, &doc, &set, &grid);
-        let count: u64 = grid.iter().map(|(_, v)| v.len() as u64).product();
+        let count = grid
+            .iter()
+            .fold(1u64, |n, (_, v)| n.saturating_mul(v.len() as u64));
         let runs = count.saturating_mul(u64::from(replications));
-        if runs > MAX_RUNS {
+        if count > MAX_POINTS {
+            problem(
+                &mut p,
+                "grid",
+                format!("crosses into {count} grid points; at most {MAX_POINTS}"),
+            );
+        } else if runs > MAX_RUNS {
             problem(&mut p, "grid", format!("the plan has {count} grid points × {replications} replications = {runs} runs; at most {MAX_RUNS}"));
         }
         if !p.is_empty() {
@@ -345,234 +357,6 @@ pub fn label(grid: &[(Key, Value)]) -> String {
     }
     let parts: Vec<String> = grid.iter().map(|(k, v)| format!("{k} = {v}")).collect();
     parts.join(", ")
-}
-
-fn problem(p: &mut Vec<Problem>, key: impl Into<String>, message: impl Into<String>) {
-    p.push(Problem {
-        key: key.into(),
-        message: message.into(),
-    });
-}
-
-/// The base scenario's TOML and its name: a file beside the plan, else a built-in. Its own
-/// problems are the plan's, under `scenario`.
-fn base_scenario(p: &mut Vec<Problem>, name: &str, dir: Option<&Path>) -> Option<(Value, String)> {
-    let file = dir.map(|d| d.join(name)).filter(|f| f.is_file());
-    let (text, origin, fallback) = match (&file, BUILT_INS.iter().find(|(n, _)| *n == name)) {
-        (Some(f), _) => match std::fs::read_to_string(f) {
-            Ok(text) => {
-                let stem = f.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario");
-                (text, f.display().to_string(), stem.to_string())
-            }
-            Err(e) => {
-                problem(p, "scenario", format!("cannot read '{}': {e}", f.display()));
-                return None;
-            }
-        },
-        (None, Some((n, text))) => (
-            text.to_string(),
-            format!("built-in scenario '{n}'"),
-            n.to_string(),
-        ),
-        (None, None) => {
-            let place = match dir {
-                Some(d) if !d.as_os_str().is_empty() => {
-                    format!("no file '{name}' in {}", d.display())
-                }
-                Some(_) => format!("no file '{name}'"),
-                None => "a built-in plan names built-in scenarios only".into(),
-            };
-            problem(
-                p,
-                "scenario",
-                format!("('{name}') is not a built-in scenario (try `shoplab scenarios`); {place}"),
-            );
-            return None;
-        }
-    };
-    match Scenario::parse(&text, &origin, &fallback) {
-        Ok(s) => {
-            let doc = toml::from_str::<Table>(&text).expect("a scenario that parses is TOML");
-            Some((Value::Table(doc), s.name))
-        }
-        Err(e) => {
-            problem(
-                p,
-                "scenario",
-                format!("('{name}') is not a valid scenario: {e}"),
-            );
-            None
-        }
-    }
-}
-
-/// The plan's fixed overrides and grid as keys and values, with the command line's
-/// overrides in, and notes on what the command line replaced.
-#[allow(clippy::type_complexity)]
-fn overrides_of(
-    p: &mut Vec<Problem>,
-    set: &Table,
-    grid: &Table,
-    cli: &Overrides,
-) -> (Vec<(Key, Value)>, Vec<(Key, Vec<Value>)>, Vec<String>) {
-    let mut fixed = Vec::new();
-    for (key, value) in leaves(set) {
-        if key.segments() == ["seed"] {
-            problem(
-                p,
-                "set.seed",
-                "the runs' seeds come from the plan: set the plan's `seed` instead",
-            );
-        } else {
-            fixed.push((key, value));
-        }
-    }
-    let mut axes = Vec::new();
-    for (key, value) in leaves(grid) {
-        let at = format!("grid.{key}");
-        match value {
-            _ if key.segments() == ["seed"] => problem(
-                p,
-                at,
-                "the runs' seeds come from the plan: use `replications` for more seeds",
-            ),
-            Value::Array(values) if values.is_empty() => problem(
-                p,
-                at,
-                "is an empty list: give the values to run, e.g. [5000, 20000]",
-            ),
-            Value::Array(values) => {
-                if fixed.iter().any(|(k, _)| *k == key) {
-                    problem(
-                        p,
-                        at,
-                        format!("is also fixed in [set] (set.{key}); give it in one place"),
-                    );
-                } else {
-                    axes.push((key, values));
-                }
-            }
-            other => problem(
-                p,
-                at,
-                format!("({other}) must be a list of the values to run, e.g. [{other}]"),
-            ),
-        }
-    }
-    let mut notes = Vec::new();
-    for (name, value) in [("shoppers", cli.shoppers), ("days", cli.days)] {
-        let Some(value) = value else { continue };
-        let key = Key::single(name);
-        if let Some(at) = axes.iter().position(|(k, _)| *k == key) {
-            axes.remove(at);
-            notes.push(format!(
-                "--{name} {value} replaces the plan's grid over {name}"
-            ));
-        }
-        fixed.retain(|(k, _)| *k != key);
-        fixed.push((key, Value::Integer(i64::from(value))));
-    }
-    (fixed, axes, notes)
-}
-
-/// Checks each override on its own: the fixed ones one by one, then together, then each
-/// grid value on top of them, so that a problem names the value that caused it.
-fn check_each_override(
-    p: &mut Vec<Problem>,
-    base: &Value,
-    set: &[(Key, Value)],
-    grid: &[(Key, Vec<Value>)],
-) {
-    for (key, value) in set {
-        check(p, &format!("set.{key}"), base, &[(key, value)]);
-    }
-    let fixed: Vec<(&Key, &Value)> = set.iter().map(|(k, v)| (k, v)).collect();
-    if p.is_empty() && !set.is_empty() {
-        check(p, "set", base, &fixed);
-    }
-    if !p.is_empty() {
-        return;
-    }
-    for (key, values) in grid {
-        for (i, value) in values.iter().enumerate() {
-            let mut all = fixed.clone();
-            all.push((key, value));
-            check(p, &format!("grid.{key}[{i}]"), base, &all);
-        }
-    }
-}
-
-/// Applies `overrides` to `base` and checks the result as a scenario; problems are
-/// reported as `at → scenario key: message`.
-fn check(p: &mut Vec<Problem>, at: &str, base: &Value, overrides: &[(&Key, &Value)]) {
-    if let Err(problems) = apply(base, overrides) {
-        p.extend(problems.into_iter().map(|(key, message)| Problem {
-            key: format!("{at} → {key}"),
-            message,
-        }));
-    }
-}
-
-/// `base` with `overrides` applied, as scenario text and the checked scenario; or every
-/// problem as (scenario key, message).
-fn apply(
-    base: &Value,
-    overrides: &[(&Key, &Value)],
-) -> Result<(Value, Scenario), Vec<(String, String)>> {
-    let mut doc = base.clone();
-    for (key, value) in overrides {
-        key.set(&mut doc, (*value).clone())
-            .map_err(|m| vec![(key.to_string(), m)])?;
-    }
-    let text = toml::to_string(&doc).expect("a TOML document serialises");
-    match Scenario::parse(&text, "", "") {
-        Ok(s) => Ok((doc, s)),
-        Err(crate::ScenarioError::Invalid { problems, .. }) => {
-            Err(problems.into_iter().map(|p| (p.key, p.message)).collect())
-        }
-        Err(e) => Err(vec![("(scenario)".into(), e.to_string())]),
-    }
-}
-
-/// Every grid point, the first key varying slowest, each checked.
-fn expand(
-    p: &mut Vec<Problem>,
-    base: &Value,
-    set: &[(Key, Value)],
-    grid: &[(Key, Vec<Value>)],
-) -> Vec<Point> {
-    let count: usize = grid.iter().map(|(_, v)| v.len()).product();
-    let mut points = Vec::with_capacity(count);
-    for index in 0..count {
-        let mut rest = index;
-        let mut values = vec![None; grid.len()];
-        for (axis, (_, options)) in grid.iter().enumerate().rev() {
-            values[axis] = Some(options[rest % options.len()].clone());
-            rest /= options.len();
-        }
-        let point: Vec<(Key, Value)> = grid
-            .iter()
-            .zip(values)
-            .map(|((k, _), v)| (k.clone(), v.expect("every axis has a value")))
-            .collect();
-        let overrides: Vec<(&Key, &Value)> =
-            set.iter().chain(&point).map(|(k, v)| (k, v)).collect();
-        match apply(base, &overrides) {
-            Ok((doc, scenario)) => points.push(Point {
-                grid: point,
-                doc,
-                scenario,
-            }),
-            Err(problems) => {
-                let at = format!("grid point {index} ({})", label(&point));
-                p.extend(problems.into_iter().map(|(key, message)| Problem {
-                    key: format!("{at} → {key}"),
-                    message,
-                }));
-            }
-        }
-    }
-    points
 }
 
 /// A hash of everything that decides the runs' results.

@@ -2,6 +2,7 @@
 //! simulation.
 
 use serde::Serialize;
+use shoplab::format::number;
 
 use shoplab::stats::{
     beta_binomial_chance_to_beat, mde_proportions, normal_chance_to_beat_means, sample_size_means,
@@ -186,12 +187,27 @@ struct PowerOutput {
     exact_per_arm: f64,
 }
 
+/// Most units per arm `power` answers with: 10^15.
+const MAX_PER_ARM: f64 = 1e15;
+
 /// `shoplab power`.
 pub fn power(q: PowerQuestion, json: bool) -> Result<String, CalcError> {
     let exact = match q.sd {
         None => sample_size_proportions(q.baseline, q.mde, q.alpha, q.power, q.arms),
         Some(sd) => sample_size_means(sd, q.mde * q.baseline, q.alpha, q.power, q.arms),
     }?;
+    // Counts are whole numbers: past a quadrillion per arm (where a double still counts units
+    // exactly and the total fits) no experiment could run, so the question is refused.
+    if exact > MAX_PER_ARM {
+        return Err(CalcError::Argument {
+            flag: "--mde",
+            reason: format!(
+                "({}) is too small against the baseline ({}): it needs {exact:.2e} units per arm, more than any experiment can have; raise --mde",
+                number(q.mde),
+                number(q.baseline)
+            ),
+        });
+    }
     let per_arm = exact.ceil() as u64;
     let out = PowerOutput {
         metric: if q.sd.is_some() { "mean" } else { "proportion" },
@@ -211,7 +227,7 @@ pub fn power(q: PowerQuestion, json: bool) -> Result<String, CalcError> {
     let mut text = format!(
         "To detect a {:+.1}% relative change from a baseline of {} with {:.0}% power at α = {}{}:\n  {} per arm, {} in all ({} arms)\n",
         100.0 * q.mde,
-        q.baseline,
+        number(q.baseline),
         100.0 * q.power,
         q.alpha,
         if q.arms > 2 { " (Bonferroni across the arms)" } else { "" },

@@ -1,11 +1,12 @@
 //! The command line (docs/ARCHITECTURE.md §7): argument types and mode dispatch.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use shoplab::output::{self, Output, OutputError};
 use shoplab::report::{Format, Report};
 use shoplab::scenario::{Scenario, BUILT_INS};
 use shoplab::strategy::registry::{self, Family};
@@ -142,8 +143,8 @@ fn probability(text: &str) -> Result<f64, String> {
 pub struct RunArgs {
     /// A TOML file or the name of a built-in scenario.
     pub scenario: String,
-    /// Override the scenario's seed.
-    #[arg(long)]
+    /// Override the scenario's seed (0 to 9223372036854775807, as a scenario file allows).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub seed: Option<u64>,
     /// Override the number of shoppers.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=50_000_000))]
@@ -164,7 +165,9 @@ pub struct RunArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
-    /// Write the output to this file (atomically) instead of standard output.
+    /// Write the output to this file instead of standard output: a file is replaced
+    /// atomically (a link's target, keeping its permissions), a device or FIFO is written in
+    /// place, `-` is standard output; a missing folder is created.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Also write charts (SVG) into this folder: conversion per arm over the days and, with
@@ -241,9 +244,21 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     if let Some(d) = args.cuped_days {
         scenario.experiment.cuped_days = d;
     }
+    // Every output path is checked, and its temporary file made, before the world is built:
+    // a typo in --out must not cost a whole simulation.
+    let out = match &args.out {
+        Some(path) => Output::prepare(path).map_err(Failure::from)?,
+        None => Output::stdout(),
+    };
+    if let Some(dir) = &args.plots {
+        output::prepare_folder(dir)?;
+    }
+    // Refused before anything is built: an allocation failure would abort after minutes.
+    shoplab::footprint::check(&scenario)
+        .map_err(|e| Failure::BadInput(format!("{}: {e}", args.scenario)))?;
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(t) = args.threads {
-        pool = pool.num_threads(usize::from(t));
+        pool = pool.num_threads(threads(usize::from(t)));
     }
     let pool = pool
         .build()
@@ -280,13 +295,23 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     if let Some(dir) = &args.plots {
         report.charts = write_plots(&report, dir)?;
     }
-    let text = report.render(args.format.into());
-    match &args.out {
-        Some(path) => write_atomically(path, &text)?,
-        None => print_stdout(&text)?,
-    }
+    out.write(&report.render(args.format.into()))?;
     eprintln!("{}", throughput(&scenario, &snapshot, built, elapsed));
     Ok(())
+}
+
+/// The worker threads for `--threads asked`: more than the cores only add switching (1,024
+/// threads ran 100 times slower), so they are capped at the core count, with a note.
+pub(crate) fn threads(asked: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if asked > cores {
+        eprintln!(
+            "note: --threads {asked} is more than the {cores} cores here; using {cores} (results do not depend on it)"
+        );
+        cores
+    } else {
+        asked
+    }
 }
 
 /// The run's own throughput, for stderr: the world's build time apart from the simulation,
@@ -311,9 +336,6 @@ fn throughput(scenario: &Scenario, snapshot: &Snapshot, built: f64, elapsed: f64
 /// Writes the charts of a report into `dir`; returns (title, path) of each.
 fn write_plots(report: &Report, dir: &Path) -> Result<Vec<(String, String)>, Failure> {
     use shoplab::report::plot::{conversion_chart, payback_chart, svg};
-    std::fs::create_dir_all(dir).map_err(|e| {
-        Failure::BadInput(format!("{}: cannot create the folder: {e}", dir.display()))
-    })?;
     let mut charts = vec![("conversion.svg", conversion_chart(report))];
     if report.arms.iter().any(|a| a.roi.is_some()) {
         charts.push((
@@ -324,7 +346,7 @@ fn write_plots(report: &Report, dir: &Path) -> Result<Vec<(String, String)>, Fai
     let mut written = Vec::new();
     for (file, chart) in charts {
         let path = dir.join(file);
-        write_atomically(&path, &svg(&chart))?;
+        output::write_file(&path, &svg(&chart))?;
         written.push((chart.title.clone(), path.display().to_string()));
     }
     Ok(written)
@@ -333,8 +355,9 @@ fn write_plots(report: &Report, dir: &Path) -> Result<Vec<(String, String)>, Fai
 /// Runs `shoplab tui`: the scenario is checked before the terminal is touched, so a bad one
 /// exits 2 with its message on a normal screen.
 #[cfg(feature = "tui")]
-pub fn tui(scenario: &str) -> Result<(), Failure> {
-    let scenario = Scenario::load(scenario).map_err(|e| Failure::BadInput(e.to_string()))?;
+pub fn tui(name: &str) -> Result<(), Failure> {
+    let scenario = Scenario::load(name).map_err(|e| Failure::BadInput(e.to_string()))?;
+    shoplab::footprint::check(&scenario).map_err(|e| Failure::BadInput(format!("{name}: {e}")))?;
     shoplab::tui::run(scenario).map_err(|e| match e {
         shoplab::tui::TuiError::NotATerminal => Failure::BadInput(e.to_string()),
         _ => Failure::Other(e.to_string()),
@@ -357,12 +380,13 @@ pub fn tui(scenario: &str) -> Result<(), Failure> {
 pub fn validate(scenario: &str) -> Result<(), Failure> {
     let s = Scenario::load(scenario).map_err(|e| Failure::BadInput(e.to_string()))?;
     print_stdout(&format!(
-        "{scenario}: valid — '{}', {} shoppers × {} days, {} arm{}\n",
+        "{scenario}: valid — '{}', {} shoppers × {} days, {} arm{}, about {} of memory\n",
         s.name,
         s.shoppers,
         s.days,
         s.arms.len(),
-        if s.arms.len() == 1 { "" } else { "s" }
+        if s.arms.len() == 1 { "" } else { "s" },
+        shoplab::footprint::bytes(shoplab::footprint::estimate(&s).total())
     ))
 }
 
@@ -437,35 +461,15 @@ pub fn power(a: &PowerArgs) -> Result<(), Failure> {
 
 /// Prints to stdout; a closed pipe (`shoplab run … | head`) is not an error.
 pub(crate) fn print_stdout(text: &str) -> Result<(), Failure> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Failure::Other(format!("cannot write output: {e}")))
-        }
-        _ => Ok(()),
-    }
+    Ok(Output::stdout().write(text)?)
 }
 
-/// Writes a file through a temporary file in the same folder and a rename, so a reader never
-/// sees half a file.
-pub fn write_atomically(path: &Path, text: &str) -> Result<(), Failure> {
-    let bad =
-        |e: std::io::Error| Failure::BadInput(format!("{}: cannot write: {e}", path.display()));
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| Failure::BadInput(format!("{}: not a file name", path.display())))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, text).map_err(bad)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        bad(e)
-    })
+impl From<OutputError> for Failure {
+    fn from(e: OutputError) -> Self {
+        if e.is_bad_input() {
+            Failure::BadInput(e.to_string())
+        } else {
+            Failure::Other(e.to_string())
+        }
+    }
 }

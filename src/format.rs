@@ -19,6 +19,16 @@ pub fn interval(lo: f64, hi: f64) -> String {
     format!("[{:+.1}, {:+.1}]", 100.0 * lo, 100.0 * hi)
 }
 
+/// A number as a person would write it: `0.02`, `75`, but `1e-300` and `1e308` rather than
+/// hundreds of digits.
+pub fn number(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-6..1e15).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
 /// `12,345` with thousands separators.
 pub fn count(n: i64) -> String {
     let digits = grouped(n.unsigned_abs());
@@ -36,11 +46,15 @@ pub fn count_u(n: u64) -> String {
 
 /// `1,234,567`: an amount rounded to whole units, with thousands separators (never `-0`).
 pub fn whole(x: f64) -> String {
-    let units = x.abs().round() as u64;
-    if x < 0.0 && units > 0 {
-        format!("-{}", grouped(units))
+    if !x.is_finite() {
+        return "n/a".into();
+    }
+    // Digits from the float itself: a cast to an integer saturates past 2^64.
+    let units = format!("{:.0}", x.abs());
+    if x < 0.0 && units != "0" {
+        format!("-{}", group_digits(&units))
     } else {
-        grouped(units)
+        group_digits(&units)
     }
 }
 
@@ -53,8 +67,11 @@ pub fn money(x: f64, currency: &str) -> String {
         "GBP" => Some("£"),
         _ => None,
     };
+    if !x.is_finite() {
+        return "n/a".into();
+    }
     let digits = if x.abs() >= 10_000.0 {
-        grouped(x.abs().round() as u64)
+        group_digits(&format!("{:.0}", x.abs()))
     } else {
         format!("{:.2}", x.abs())
     };
@@ -67,7 +84,11 @@ pub fn money(x: f64, currency: &str) -> String {
 
 /// The digits of `n` in groups of three.
 fn grouped(n: u64) -> String {
-    let digits = n.to_string();
+    group_digits(&n.to_string())
+}
+
+/// A string of digits in groups of three.
+fn group_digits(digits: &str) -> String {
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, ch) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
@@ -93,6 +114,10 @@ mod tests {
         assert_eq!(money(1_234_567.0, "USD"), "$1,234,567");
         assert_eq!(count(-1234), "-1,234");
         assert_eq!(count_u(999), "999");
+        assert_eq!(number(0.02), "0.02");
+        assert_eq!(number(75.0), "75");
+        assert_eq!(number(1e-300), "1e-300");
+        assert_eq!(number(-1e308), "-1e308");
     }
 
     #[test]
@@ -102,5 +127,9 @@ mod tests {
         assert_eq!(whole(-999.6), "-1,000");
         assert_eq!(whole(-0.4), "0");
         assert_eq!(whole(999.0), "999");
+        // Past 2^64, where a cast to an integer would saturate.
+        assert_eq!(whole(2e19), "20,000,000,000,000,000,000");
+        assert_eq!(money(-3e19, "USD"), "-$30,000,000,000,000,000,000");
+        assert_eq!(whole(f64::NAN), "n/a");
     }
 }

@@ -27,12 +27,15 @@
 //! (`--no-default-features`) the crate is the simulation core and its reports.
 
 pub mod experiment;
+pub mod footprint;
 pub mod format;
 pub mod metrics;
+pub mod output;
 pub mod report;
 pub mod rng;
 pub mod roi;
 pub mod scenario;
+pub mod signals;
 pub mod stats;
 pub mod strategy;
 pub mod sweep;

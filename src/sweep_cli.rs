@@ -11,6 +11,8 @@ use shoplab::sweep::{
     execute, merge, prepare, Overrides, Plan, Shard, Summary, SummaryFormat, SweepError, PLANS,
 };
 
+use shoplab::{footprint, signals};
+
 use crate::cli::{print_stdout, Failure};
 
 /// Arguments of `shoplab sweep`.
@@ -140,10 +142,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         None if shard.count > 1 => format!("shard {} of {}: ", shard.index, shard.count),
         None => String::new(),
     };
-    let threads = args.threads.map_or_else(
-        || std::thread::available_parallelism().map_or(1, |n| n.get()),
-        usize::from,
-    );
+    let threads = runs_at_once(&plan, args.threads)?;
     let todo = prepared.todo.len();
     eprintln!(
         "{whose}{todo} run{} to do{}, {} thread{}",
@@ -156,6 +155,13 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         threads,
         if threads == 1 { "" } else { "s" }
     );
+    // A stopped sweep keeps what it finished; say how to go on.
+    signals::on_signal(|| {
+        eprintln!(
+            "shoplab: every finished run is in its part; the same command with --resume continues"
+        )
+    });
+    signals::install().map_err(|e| Failure::Other(format!("cannot watch for signals: {e}")))?;
     let started = Instant::now();
     let bar = progress(&plan.name, todo as u64);
     let writer = &mut prepared.writer;
@@ -215,6 +221,47 @@ pub fn plans() -> Result<(), Failure> {
         );
     }
     print_stdout(&out)
+}
+
+/// How many runs go side by side: `--threads` (capped at the cores) or every core, fewer
+/// where memory holds fewer of the plan's largest runs at once, none (exit 2) where it
+/// holds not even one.
+fn runs_at_once(plan: &Plan, asked: Option<u16>) -> Result<usize, Failure> {
+    let threads = match asked {
+        Some(t) => crate::cli::threads(usize::from(t)),
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let Some(limit) = footprint::limit() else {
+        return Ok(threads);
+    };
+    let (point, need) = plan.largest_run();
+    // The program's own share is paid once; each run side by side adds the rest.
+    let each = need.total().saturating_sub(need.baseline).max(1);
+    let fit = limit.bytes.saturating_sub(need.baseline) / each;
+    if fit == 0 {
+        return Err(Failure::BadInput(format!(
+            "{}: a run of grid point {point} ({}) needs about {} of memory, but {} is \
+             available under {}; shrink {}",
+            plan.name,
+            plan.label(point),
+            footprint::bytes(need.total()),
+            footprint::bytes(limit.bytes),
+            limit.source,
+            need.keys_to_shrink().join(", or ")
+        )));
+    }
+    if (fit as usize) < threads {
+        eprintln!(
+            "note: {fit} run{} at a time, not {threads}: each needs about {} and {} is \
+             available under {}",
+            if fit == 1 { "" } else { "s" },
+            footprint::bytes(need.total()),
+            footprint::bytes(limit.bytes),
+            limit.source
+        );
+        return Ok(fit as usize);
+    }
+    Ok(threads)
 }
 
 /// `sweep-aa-audit-1a2b3c4d`: the plan's name (made safe for a folder) and the start of its

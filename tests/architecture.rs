@@ -7,12 +7,12 @@ use std::path::Path;
 
 /// The library's top-level modules, lowest layer first.
 const LAYERS: &[&[&str]] = &[
-    &["rng", "stats", "format"],
+    &["rng", "stats", "format", "signals", "output"],
     &["world"],
     &["metrics"],
     &["strategy"],
     &["scenario"],
-    &["experiment"],
+    &["experiment", "footprint"],
     &["roi"],
     &["report"],
     &["tui", "sweep"],

@@ -245,17 +245,20 @@ fn out_writes_the_file_and_nothing_to_stdout() {
 }
 
 #[test]
-fn out_to_a_missing_folder_is_bad_input() {
+fn out_into_a_folder_that_cannot_be_made_is_bad_input() {
+    // A missing folder is created (see tests/file_safety.rs); one below a file cannot be.
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("file"), "x").unwrap();
+    let out = dir.path().join("file/sub/r.json");
     shoplab()
-        .args([
-            "run",
-            "tests/scenarios/valid/minimal.toml",
-            "--out",
-            "/no/such/folder/r.json",
-        ])
+        .args(["run", "tests/scenarios/valid/minimal.toml", "--out"])
+        .arg(&out)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("/no/such/folder/r.json"));
+        .stderr(
+            predicate::str::contains(out.to_str().unwrap())
+                .and(predicate::str::contains("is a file, not a folder")),
+        );
 }
 
 #[test]

@@ -215,7 +215,8 @@ fn edge_cases_give_numbers_or_not_enough_data() {
     for text in [
         "shoppers = 1\ndays = 2\n[[arms]]\nname = \"a\"\n[[arms]]\nname = \"b\"\n",
         "shoppers = 200\ndays = 1\n[[arms]]\nname = \"a\"\n[[arms]]\nname = \"b\"\n",
-        "shoppers = 500\ndays = 3\n[[arms]]\nname = \"a\"\ntraffic = 1.0\n[[arms]]\nname = \"empty\"\ntraffic = 0.0\n",
+        // An arm whose tiny share met nobody (a share of 0 is refused).
+        "shoppers = 500\ndays = 3\n[[arms]]\nname = \"a\"\ntraffic = 0.999999999\n[[arms]]\nname = \"empty\"\ntraffic = 0.000000001\n",
         "shoppers = 500\ndays = 3\n[[arms]]\nname = \"only\"\n",
     ] {
         let s = scenario(text);

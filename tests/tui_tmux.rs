@@ -1,7 +1,8 @@
 //! Runs `tests/tui_tmux.sh` against the binary cargo built for the tests: the dashboard is
-//! opened in tmux, driven with keys and resized, and the shell must be usable after `q` and
-//! after a panic. Without tmux (or bash) it passes with a note, so CI without tmux stays
-//! green while any machine with tmux runs the real check.
+//! opened in tmux, driven with keys and resized, and the shell must be usable after `q`,
+//! after SIGTERM, SIGHUP and SIGINT, and after a panic. Without tmux (or bash) the test
+//! fails and says so: a check that cannot run must not pass (skip it explicitly with
+//! `cargo test -- --skip tmux`).
 
 use std::process::Command;
 
@@ -14,10 +15,14 @@ fn have(program: &str, arg: &str) -> bool {
 
 #[test]
 fn dashboard_in_tmux_leaves_a_clean_shell() {
-    if !have("tmux", "-V") || !have("bash", "--version") {
-        eprintln!("note: tmux or bash not installed; skipping the tmux check of the dashboard");
-        return;
-    }
+    assert!(
+        have("tmux", "-V")
+            && have("bash", "--version")
+            && have("pgrep", "--version")
+            && have("setsid", "--version"),
+        "tmux, bash, pgrep and setsid are needed to check the dashboard in a real terminal: install \
+         them (apt-get install tmux procps util-linux), or skip this test with `cargo test -- --skip tmux`"
+    );
     let out = Command::new("bash")
         .arg("tests/tui_tmux.sh")
         .arg(env!("CARGO_BIN_EXE_shoplab"))

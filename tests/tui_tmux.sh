@@ -8,8 +8,10 @@
 # Checks: the dashboard opens at 80x24 and the day counter moves; `?` lists the keys; a
 # resize below 80x24 asks for room and a resize to 200x50 draws again; `q` leaves the
 # alternate screen, raw mode and a visible cursor behind it and the shell answers; a bad
-# scenario exits 2 before touching the terminal; and, with a debug binary, a panic
-# (SHOPLAB_TUI_TEST_PANIC) restores the terminal before the panic message is printed.
+# scenario, or no controlling terminal, exits 2 before touching the terminal; SIGTERM, SIGHUP and SIGINT sent to the
+# running dashboard each restore the terminal and exit with 128 + the signal's number; and,
+# with a debug binary, a panic (SHOPLAB_TUI_TEST_PANIC) restores the terminal before the
+# panic message is printed.
 # Uses its own tmux server socket, so it never touches other tmux sessions.
 set -euo pipefail
 
@@ -47,9 +49,13 @@ shell_is_usable() {
   local when=$1
   [ "$(t display -p -t lab '#{alternate_on}')" = 0 ] || fail "$when: still in the alternate screen"
   [ "$(t display -p -t lab '#{cursor_flag}')" = 1 ] || fail "$when: cursor hidden"
-  t send-keys -t lab "clear; stty -a | grep -oE -- '(^| )-?icanon' | tr -d ' '; echo ok-\$((6*7))" Enter
+  t send-keys -t lab "clear; stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo|isig)'; echo ok-\$((6*7))" Enter
   wait_for '^ok-42' "$when: the shell does not answer"
-  t capture-pane -p -t lab | grep -qx 'icanon' || fail "$when: terminal left in raw mode"
+  local modes
+  modes=$(t capture-pane -p -t lab)
+  for mode in icanon echo isig; do
+    grep -qx -- "$mode" <<<"$modes" || fail "$when: terminal left in raw mode (-$mode)"
+  done
 }
 
 # A shell in a fixed-size window, with nothing from the user's profile.
@@ -93,7 +99,32 @@ wait_for 'status=2' "bad scenario did not exit 2"
 t capture-pane -p -t lab | grep -q 'no-such-scenario: no such file' || fail "no message"
 shell_is_usable "after a bad scenario"
 
-echo "6. a panic restores the terminal before printing"
+echo "   without a controlling terminal (setsid, keys redirected) it exits 2 the same way"
+t send-keys -t lab "clear; setsid -w $bin tui </dev/null; echo status=\$?" Enter
+wait_for 'status=[0-9]' "the dashboard without a controlling terminal did not end"
+t capture-pane -p -t lab | grep -q 'status=2' || fail "no controlling terminal: not exit 2"
+t capture-pane -p -t lab | grep -q 'needs a terminal' || fail "no controlling terminal: no message"
+shell_is_usable "after a run without a controlling terminal"
+
+echo "6. SIGTERM, SIGHUP and SIGINT restore the terminal and exit 128 + the signal"
+for signal in TERM:143 HUP:129 INT:130; do
+  name=${signal%%:*} status=${signal##*:}
+  t send-keys -t lab "clear; $bin; echo status=\$?" Enter
+  wait_for 'day [1-9][0-9]*/30' "SIG$name: dashboard did not start"
+  [ "$(t display -p -t lab '#{alternate_on}')" = 1 ] || fail "SIG$name: dashboard not on the alternate screen"
+  # The dashboard is the only child of the pane's shell.
+  shell=$(t display -p -t lab '#{pane_pid}')
+  pid=$(pgrep -P "$shell" | head -1)
+  [ -n "$pid" ] || fail "SIG$name: no dashboard process under the shell $shell"
+  kill -"$name" "$pid"
+  wait_for "status=$status" "SIG$name did not end the dashboard with status $status"
+  [ "$(t display -p -t lab '#{alternate_on}')" = 0 ] || fail "SIG$name: still in the alternate screen"
+  t capture-pane -p -t lab | grep -q "stopped by SIG$name" || fail "SIG$name: no message on the main screen"
+  shell_is_usable "after SIG$name"
+  echo "   SIG$name: status $status, terminal restored"
+done
+
+echo "7. a panic restores the terminal before printing"
 case "$bin" in */debug/*) default_panic=1 ;; *) default_panic=0 ;; esac
 if [ "${TUI_TMUX_PANIC:-$default_panic}" = 1 ]; then
   t send-keys -t lab "clear; SHOPLAB_TUI_TEST_PANIC=2 $bin; echo status=\$?" Enter

@@ -138,6 +138,14 @@ fn compare_metric(
         }
         _ => None,
     };
+    // An arm (or control) that met nobody has no value to compare: no lift, rather than
+    // −100% against an empty arm.
+    if control.moments.assigned == 0 || arm.moments.assigned == 0 {
+        return MetricComparison {
+            true_lift,
+            ..MetricComparison::default()
+        };
+    }
     match test(control, arm, metric, alpha) {
         Ok(t) => {
             let b = bayes(control, arm, metric, &t, alpha).ok();

@@ -71,10 +71,13 @@ pub(crate) fn align_left(rows: &[Vec<String>], left: usize) -> String {
             .iter()
             .enumerate()
             .map(|(c, cell)| {
+                // Padded by hand: a width in a format string is limited to u16, and a long
+                // name must not make the report panic.
+                let pad = " ".repeat(widths[c] - cell.chars().count());
                 if c < left {
-                    format!("{cell:<w$}", w = widths[c])
+                    format!("{cell}{pad}")
                 } else {
-                    format!("{cell:>w$}", w = widths[c])
+                    format!("{pad}{cell}")
                 }
             })
             .collect();
@@ -82,4 +85,22 @@ pub(crate) fn align_left(rows: &[Vec<String>], left: usize) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aligns_columns_of_any_width() {
+        let rows = vec![
+            vec!["arm".to_string(), "visits".to_string()],
+            vec!["é".repeat(70_000), "7".to_string()],
+        ];
+        let text = align(&rows);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0], format!("arm{}  visits", " ".repeat(70_000 - 3)));
+        assert_eq!(lines[1], format!("{}       7", "é".repeat(70_000)));
+    }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use super::Report;
 use crate::experiment::analysis::{self, MetricComparison};
 use crate::format::{self, interval, percent, whole};
+use crate::scenario::Allocation;
 
 /// `+12.3%` for a relative lift, `n/a` when undefined.
 pub(crate) fn signed_percent(x: Option<f64>) -> String {
@@ -110,7 +111,9 @@ pub(crate) fn comparison_rows(r: &Report) -> Vec<Vec<String>> {
         for (metric, c) in ordered(a.vs_control.as_ref()) {
             let truth = match (c.true_lift, c.covered) {
                 (Some(t), Some(true)) => format!("{} covered", signed_percent(Some(t))),
-                (Some(t), _) => format!("{} missed", signed_percent(Some(t))),
+                (Some(t), Some(false)) => format!("{} missed", signed_percent(Some(t))),
+                // No interval to hold it against.
+                (Some(t), None) => signed_percent(Some(t)),
                 (None, _) => "n/a".into(),
             };
             rows.push(vec![
@@ -233,7 +236,8 @@ pub(crate) fn experiment_notes(r: &Report) -> Vec<String> {
             p_value(Some(s.p_value))
         )),
         Some(s) => notes.push(format!("sample ratio: as planned (χ² = {:.2}, p = {})", s.statistic, p_value(Some(s.p_value)))),
-        None => notes.push("sample ratio: not checked (adaptive allocation changes the split by design)".into()),
+        None if e.allocation.mode == Allocation::Thompson => notes.push("sample ratio: not checked (adaptive allocation changes the split by design)".into()),
+        None => notes.push("sample ratio: not checked (it needs two arms and some shoppers)".into()),
     }
     for s in &e.sequential {
         let day = |d: Option<u32>| d.map_or("never".to_string(), |d| format!("day {}", d + 1));

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::rules::{count, in_range, problem};
+use super::rules::{count, in_range, plain_text, problem, MAX_NAME_CHARS};
 use super::{check_strategy, ArmSpec, Problem, RawStrategy};
 use crate::strategy::registry::{Family, StrategySpec};
 
@@ -104,11 +104,21 @@ struct RawFactor {
     levels: Vec<RawStrategy>,
 }
 
+impl RawExperiment {
+    /// Whether the file gives factors (so the arms are their cells).
+    pub(super) fn has_factors(&self) -> bool {
+        !self.factors.is_empty()
+    }
+}
+
 /// Checks the experiment section; with factors, also builds the arms (the cells).
 pub(super) fn check_experiment(
     p: &mut Vec<Problem>,
     e: RawExperiment,
 ) -> (ExperimentParams, Option<Vec<ArmSpec>>) {
+    if let Some(salt) = &e.salt {
+        plain_text(p, "experiment.salt", salt, MAX_NAME_CHARS);
+    }
     in_range(p, "experiment.alpha", e.alpha, 1e-6, 0.5);
     in_range(p, "experiment.sequential_mde", e.sequential_mde, 1e-4, 10.0);
     let cuped_days = count(p, "experiment.cuped_days", e.cuped_days, 0, 3650);
@@ -173,16 +183,28 @@ fn check_factors(
                 format!("has {} level(s); a factor needs at least 2", f.levels.len()),
             );
         }
-        let levels = f
-            .levels
-            .iter()
-            .enumerate()
-            .filter_map(|(j, level)| {
-                check_strategy(family, Some(level), &format!("{key}.levels[{j}]"))
-                    .map_err(|mut e| p.append(&mut e))
-                    .ok()
-            })
-            .collect();
+        // Original index and spec of each level that checks.
+        let mut levels: Vec<(usize, StrategySpec)> = Vec::with_capacity(f.levels.len());
+        for (j, level) in f.levels.iter().enumerate() {
+            let level_key = format!("{key}.levels[{j}]");
+            match check_strategy(family, Some(level), &level_key) {
+                // Two equal levels would make two cells of one name, whose costs and
+                // results could not be told apart.
+                Ok(spec) => match levels.iter().find(|(_, l)| *l == spec) {
+                    Some((k, _)) => problem(
+                        p,
+                        level_key,
+                        format!(
+                            "({}) repeats levels[{k}]; the levels of a factor must differ",
+                            spec.label()
+                        ),
+                    ),
+                    None => levels.push((j, spec)),
+                },
+                Err(mut e) => p.append(&mut e),
+            }
+        }
+        let levels = levels.into_iter().map(|(_, spec)| spec).collect();
         factors.push(Factor { family, levels });
     }
     let n_cells: usize = factors.iter().map(|f| f.levels.len().max(1)).product();

@@ -6,9 +6,11 @@
 //! the checked [`Scenario`].
 
 mod experiment;
+mod lines;
 mod params;
 mod rules;
 mod strategies;
+pub mod suggest;
 
 use std::fmt;
 use std::path::Path;
@@ -23,8 +25,11 @@ use crate::strategy::registry::StrategySpec;
 use crate::world::{CatalogParams, SegmentParams, WorldParams, WorldSetup};
 use experiment::{check_experiment, RawExperiment};
 use rules::{
-    check_arms, check_business, check_catalog, check_costs, check_segments, check_world, count,
-    plain_serde_message, problem,
+    check_arms, check_business, check_catalog, check_catalog_size, check_costs, check_segments,
+    check_world, count, plain_serde_message, plain_text, problem,
+};
+pub use rules::{
+    escape_controls, MAX_ARMS, MAX_CATALOG_CELLS, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS,
 };
 
 /// Built-in scenarios, embedded in the binary: (name, TOML text).
@@ -68,8 +73,15 @@ pub struct Problem {
 }
 
 impl fmt::Display for Problem {
+    /// Key and message quote what the user wrote: control characters are shown escaped, so
+    /// a message never acts on the terminal it is printed to.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.key, self.message)
+        write!(
+            f,
+            "{}: {}",
+            escape_controls(&self.key),
+            escape_controls(&self.message)
+        )
     }
 }
 
@@ -77,7 +89,7 @@ impl fmt::Display for Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     /// The file could not be read.
-    #[error("{origin}: cannot read the file: {reason}")]
+    #[error("{}: cannot read the file: {reason}", escape_controls(origin))]
     Read {
         /// The file.
         origin: String,
@@ -85,10 +97,10 @@ pub enum ScenarioError {
         reason: String,
     },
     /// Neither a file nor a built-in of that name exists.
-    #[error("{0}: no such file, and no built-in scenario of that name (try `shoplab scenarios`)")]
+    #[error("{}: no such file, and no built-in scenario of that name (try `shoplab scenarios`)", escape_controls(.0))]
     NotFound(String),
     /// The file was read but breaks one or more rules.
-    #[error("{origin}: {} problem{}:\n{}", problems.len(), if problems.len() == 1 { "" } else { "s" },
+    #[error("{}: {} problem{}:\n{}", escape_controls(origin), problems.len(), if problems.len() == 1 { "" } else { "s" },
         problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
     Invalid {
         /// The file or built-in name.
@@ -229,12 +241,20 @@ impl Scenario {
             problems,
         };
         let raw: RawScenario = serde_path_to_error::deserialize(toml::Deserializer::new(text))
-            .map_err(|e| invalid(vec![toml_problem(&e, text)]))?;
+            .map_err(|e| invalid(vec![serde_problem(text, &e)]))?;
         let mut p = Vec::new();
         let scenario = check(raw, fallback_name, &mut p);
         if p.is_empty() {
             Ok(scenario)
         } else {
+            // The file parsed, so its spans are there to put a line on every problem.
+            if let Ok(doc) = toml_edit::ImDocument::parse(text) {
+                for problem in &mut p {
+                    if let Some(line) = lines::line_of(&doc, &problem.key) {
+                        problem.message = format!("{} (line {line})", problem.message);
+                    }
+                }
+            }
             Err(invalid(p))
         }
     }
@@ -272,37 +292,66 @@ impl Scenario {
     }
 }
 
-/// The problem a TOML file's deserialisation stopped at, in a user's words: the key path
-/// (`(file)` for the whole file), the message and the line.
-pub fn toml_problem(e: &serde_path_to_error::Error<toml::de::Error>, text: &str) -> Problem {
-    let key = e.path().to_string();
-    let message = plain_serde_message(e.inner().message());
-    let line = e
-        .inner()
-        .span()
-        .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-    let message = match line {
-        Some(l) => format!("{message} (line {l})"),
-        None => message,
+/// The problem of a file that TOML or serde refused: the key (for a syntax or value error,
+/// the key written on the line the parser stopped at), a plain message, a suggestion for an
+/// unknown key, and the line.
+pub fn serde_problem(text: &str, e: &serde_path_to_error::Error<toml::de::Error>) -> Problem {
+    let line = e.inner().span().map(|s| lines::line_at(text, s.start));
+    let path = e.path().to_string();
+    let mut message = plain_serde_message(e.inner().message());
+    let key = if path == "." {
+        match line.and_then(|l| lines::key_at_line(text, l)) {
+            Some(key) => {
+                if line.is_some_and(|l| lines::value_is_missing(text, l)) {
+                    message = "has no value after `=`".into();
+                }
+                key
+            }
+            None => "(file)".into(),
+        }
+    } else {
+        path
     };
-    Problem {
-        key: if key == "." { "(file)".into() } else { key },
-        message,
+    if let Some(suggestion) = unknown_key_suggestion(&message) {
+        message = suggestion;
     }
+    if let Some(l) = line {
+        message = format!("{message} (line {l})");
+    }
+    Problem { key, message }
+}
+
+/// serde's "unknown field `x`, expected one of `a`, `b`" with "did you mean" for the closest
+/// known key, when one is close.
+fn unknown_key_suggestion(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (unknown, known) = rest.split_once('`')?;
+    let candidates: Vec<&str> = known.split('`').skip(1).step_by(2).collect();
+    let best = suggest::closest(unknown, candidates.iter().copied())?;
+    Some(format!(
+        "unknown key `{unknown}`; did you mean `{best}`? (known keys: {})",
+        candidates.join(", ")
+    ))
 }
 
 fn check(raw: RawScenario, fallback_name: &str, p: &mut Vec<Problem>) -> Scenario {
+    let name = raw.name.unwrap_or_else(|| fallback_name.to_string());
+    plain_text(p, "name", &name, MAX_NAME_CHARS);
+    let description = raw.description.unwrap_or_default();
+    plain_text(p, "description", &description, MAX_DESCRIPTION_CHARS);
     let shoppers = count(p, "shoppers", raw.shoppers, 1, 50_000_000);
     let days = count(p, "days", raw.days, 1, 3650);
     check_world(p, &raw.world);
     check_catalog(p, &raw.catalog);
+    check_catalog_size(p, &raw.catalog, &raw.world);
     let segments = raw
         .segments
         .unwrap_or_else(|| vec![SegmentParams::default()]);
     check_segments(p, &segments);
+    let has_factors = raw.experiment.has_factors();
     let (experiment, factorial_arms) = check_experiment(p, raw.experiment);
-    let arms = match (factorial_arms, raw.arms) {
-        (Some(_), Some(_)) => {
+    let arms = match (has_factors, factorial_arms, raw.arms) {
+        (true, _, Some(_)) => {
             problem(
                 p,
                 "arms",
@@ -310,14 +359,16 @@ fn check(raw: RawScenario, fallback_name: &str, p: &mut Vec<Problem>) -> Scenari
             );
             Vec::new()
         }
-        (Some(arms), None) => arms,
-        (None, arms) => check_arms(p, arms.unwrap_or_default()),
+        (true, Some(arms), None) => arms,
+        // The factors' problems are reported already; there are no arms to check.
+        (true, None, None) => Vec::new(),
+        (false, _, arms) => check_arms(p, arms.unwrap_or_default()),
     };
     check_business(p, &raw.business);
     check_costs(p, &raw.costs, &arms);
     Scenario {
-        name: raw.name.unwrap_or_else(|| fallback_name.to_string()),
-        description: raw.description.unwrap_or_default(),
+        name,
+        description,
         seed: raw.seed,
         shoppers,
         days,
@@ -369,7 +420,7 @@ mod tests {
             .iter()
             .find(|p| p.key == "arms[0].traffic")
             .unwrap();
-        assert_eq!(traffic.message, "(1.4) must be between 0 and 1");
+        assert_eq!(traffic.message, "(1.4) must be between 0 and 1 (line 5)");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use super::params::{BusinessParams, CostParams};
 use super::{check_strategy, ArmSpec, Problem, RawArm, RawStrategy};
+use crate::format::number;
 use crate::strategy::registry::{Family, StrategySpec};
 use crate::world::{CatalogParams, SegmentParams, WorldParams, MAX_LATENT_DIM};
 
@@ -15,10 +16,102 @@ pub(super) fn plain_serde_message(message: &str) -> String {
         ("expected u32", "expected a non-negative whole number"),
         ("expected f64", "expected a number"),
         ("expected a boolean", "expected true or false"),
+        (
+            "data did not match any variant of untagged enum RawStrategy",
+            "must be a strategy name, or a table with kind and parameters",
+        ),
+        (
+            "number too large to fit in target type",
+            "is larger than a TOML file's largest whole number, 9223372036854775807",
+        ),
+        (
+            "number too small to fit in target type",
+            "is smaller than a TOML file's smallest whole number, -9223372036854775808",
+        ),
     ] {
         text = text.replace(rust, plain);
     }
     text
+}
+
+/// Largest median price and budget: a million in the scenario's currency keeps every price,
+/// basket and annual figure far from where floating point loses whole units.
+pub const MAX_PRICE: f64 = 1e6;
+/// Largest cost of an arm: a trillion.
+pub const MAX_COST: f64 = 1e12;
+
+/// Largest number of arms of an experiment: each arm keeps its own strategies, buffers and
+/// statistics (memory: `footprint`), and 64 is already far past what an A/B/n test can power.
+pub const MAX_ARMS: usize = 64;
+/// Largest catalog: products × latent dimensions (a hidden vector of floats per product).
+/// 50 million keeps the vectors at 200 MB and the catalog's build within seconds.
+pub const MAX_CATALOG_CELLS: u64 = 50_000_000;
+
+/// Longest scenario, arm and segment name (and salt), in characters: names head table rows
+/// and chart legends.
+pub const MAX_NAME_CHARS: usize = 200;
+/// Longest scenario description, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 2_000;
+/// Longest currency label, in characters.
+pub const MAX_CURRENCY_CHARS: usize = 16;
+
+/// Characters that would act on a terminal or reorder text rather than show: the control
+/// characters (C0, DEL, C1: escape sequences start with one) and the bidirectional
+/// overrides and isolates, which can make text read other than it is.
+fn acts_on_terminal(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with every character that would act on a terminal written as an escape (`\u{1b}`),
+/// for messages that quote what a user wrote.
+pub fn escape_controls(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if acts_on_terminal(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// The start of a long value, for a message.
+fn excerpt(text: &str) -> String {
+    const SHOWN: usize = 40;
+    let escaped = escape_controls(text);
+    if escaped.chars().count() <= SHOWN {
+        escaped
+    } else {
+        escaped.chars().take(SHOWN).collect::<String>() + "…"
+    }
+}
+
+/// Names and descriptions reach terminals, tables and files: plain text of a sane length.
+pub(super) fn plain_text(p: &mut Vec<Problem>, key: &str, value: &str, max_chars: usize) {
+    if let Some(c) = value.chars().find(|&c| acts_on_terminal(c)) {
+        problem(
+            p,
+            key,
+            format!(
+                "(\"{}\") contains the control character U+{:04X}; names and descriptions must be plain text",
+                excerpt(value),
+                u32::from(c)
+            ),
+        );
+    } else {
+        let n = value.chars().count();
+        if n > max_chars {
+            problem(
+                p,
+                key,
+                format!(
+                    "(\"{}\") is {n} characters long; at most {max_chars} are allowed",
+                    excerpt(value)
+                ),
+            );
+        }
+    }
 }
 
 pub(super) fn problem(p: &mut Vec<Problem>, key: impl Into<String>, message: impl Into<String>) {
@@ -30,13 +123,31 @@ pub(super) fn problem(p: &mut Vec<Problem>, key: impl Into<String>, message: imp
 
 pub(super) fn in_range(p: &mut Vec<Problem>, key: &str, value: f64, min: f64, max: f64) {
     if !(value.is_finite() && value >= min && value <= max) {
-        problem(p, key, format!("({value}) must be between {min} and {max}"));
+        problem(
+            p,
+            key,
+            format!(
+                "({}) must be between {} and {}",
+                number(value),
+                number(min),
+                number(max)
+            ),
+        );
     }
 }
 
-pub(super) fn positive(p: &mut Vec<Problem>, key: &str, value: f64) {
-    if !(value.is_finite() && value > 0.0) {
-        problem(p, key, format!("({value}) must be greater than 0"));
+/// A positive amount no larger than `max`.
+pub(super) fn positive(p: &mut Vec<Problem>, key: &str, value: f64, max: f64) {
+    if !(value.is_finite() && value > 0.0 && value <= max) {
+        problem(
+            p,
+            key,
+            format!(
+                "({}) must be greater than 0 and at most {}",
+                number(value),
+                number(max)
+            ),
+        );
     }
 }
 
@@ -161,7 +272,7 @@ pub(super) fn check_catalog(p: &mut Vec<Problem>, c: &CatalogParams) {
             ),
         );
     }
-    positive(p, "catalog.price_median", c.price_median);
+    positive(p, "catalog.price_median", c.price_median, MAX_PRICE);
     in_range(p, "catalog.price_spread", c.price_spread, 0.0, 3.0);
     in_range(
         p,
@@ -211,6 +322,23 @@ pub(super) fn check_catalog(p: &mut Vec<Problem>, c: &CatalogParams) {
     );
 }
 
+/// Products × latent dimensions: every product has a hidden vector of that many floats.
+pub(super) fn check_catalog_size(p: &mut Vec<Problem>, c: &CatalogParams, w: &WorldParams) {
+    let cells = c.products.max(0) as u64 * w.latent_dim as u64;
+    if cells > MAX_CATALOG_CELLS {
+        problem(
+            p,
+            "catalog.products",
+            format!(
+                "({}) × world.latent_dim ({}) is {cells}; at most {} are supported (fewer products or dimensions)",
+                c.products,
+                w.latent_dim,
+                MAX_CATALOG_CELLS
+            ),
+        );
+    }
+}
+
 pub(super) fn check_segments(p: &mut Vec<Problem>, segments: &[SegmentParams]) {
     if segments.is_empty() {
         problem(p, "segments", "must list at least one segment");
@@ -219,6 +347,7 @@ pub(super) fn check_segments(p: &mut Vec<Problem>, segments: &[SegmentParams]) {
     let mut seen = std::collections::HashSet::new();
     for (i, s) in segments.iter().enumerate() {
         let k = |f: &str| format!("segments[{i}].{f}");
+        plain_text(p, &k("name"), &s.name, MAX_NAME_CHARS);
         if s.name.trim().is_empty() {
             problem(p, k("name"), "must not be empty");
         } else if !seen.insert(s.name.as_str()) {
@@ -232,7 +361,7 @@ pub(super) fn check_segments(p: &mut Vec<Problem>, segments: &[SegmentParams]) {
         in_range(p, &k("visit_rate"), s.visit_rate, 0.0, 24.0);
         in_range(p, &k("visit_dispersion"), s.visit_dispersion, 0.01, 1000.0);
         in_range(p, &k("price_sensitivity"), s.price_sensitivity, 0.0, 20.0);
-        positive(p, &k("budget"), s.budget);
+        positive(p, &k("budget"), s.budget, MAX_PRICE);
         in_range(p, &k("active_hour"), s.active_hour, 0.0, 24.0);
         in_range(p, &k("active_hour_spread"), s.active_hour_spread, 0.0, 24.0);
         in_range(
@@ -263,11 +392,23 @@ pub(super) fn check_arms(p: &mut Vec<Problem>, raw: Vec<RawArm>) -> Vec<ArmSpec>
         );
         return Vec::new();
     }
+    if raw.len() > MAX_ARMS {
+        problem(
+            p,
+            "arms",
+            format!(
+                "lists {} arms; at most {} are supported",
+                raw.len(),
+                MAX_ARMS
+            ),
+        );
+    }
     let even = 1.0 / raw.len() as f64;
     let mut seen = std::collections::HashSet::new();
     let mut arms = Vec::with_capacity(raw.len());
     for (i, a) in raw.into_iter().enumerate() {
         let key = format!("arms[{i}]");
+        plain_text(p, &format!("{key}.name"), &a.name, MAX_NAME_CHARS);
         if a.name.trim().is_empty() {
             problem(p, format!("{key}.name"), "must not be empty");
         } else if !seen.insert(a.name.clone()) {
@@ -278,7 +419,16 @@ pub(super) fn check_arms(p: &mut Vec<Problem>, raw: Vec<RawArm>) -> Vec<ArmSpec>
             );
         }
         let traffic = a.traffic.unwrap_or(even);
-        in_range(p, &format!("{key}.traffic"), traffic, 0.0, 1.0);
+        if traffic == 0.0 {
+            // Such an arm meets nobody: every comparison with it would be empty.
+            problem(
+                p,
+                format!("{key}.traffic"),
+                "(0) must be greater than 0: an arm without traffic gets no shoppers (remove the arm instead)",
+            );
+        } else {
+            in_range(p, &format!("{key}.traffic"), traffic, 0.0, 1.0);
+        }
         let mut family = |f: Family, raw: Option<RawStrategy>, field: &str| {
             check_strategy(f, raw.as_ref(), &format!("{key}.{field}")).unwrap_or_else(|mut e| {
                 p.append(&mut e);
@@ -308,6 +458,7 @@ pub(super) fn check_arms(p: &mut Vec<Problem>, raw: Vec<RawArm>) -> Vec<ArmSpec>
 
 pub(super) fn check_business(p: &mut Vec<Problem>, b: &BusinessParams) {
     in_range(p, "business.annual_visitors", b.annual_visitors, 0.0, 1e12);
+    plain_text(p, "business.currency", &b.currency, MAX_CURRENCY_CHARS);
     if b.currency.trim().is_empty() {
         problem(p, "business.currency", "must not be empty");
     }
@@ -319,7 +470,8 @@ pub(super) fn check_costs(p: &mut Vec<Problem>, c: &CostParams, arms: &[ArmSpec]
     in_range(p, "costs.per_email", c.per_email, 0.0, 1000.0);
     in_range(p, "costs.per_sms", c.per_sms, 0.0, 1000.0);
     for (name, costs) in &c.arms {
-        if !arms.iter().any(|a| &a.name == name) {
+        // Without arms (their problems are reported) no name can be matched.
+        if !arms.is_empty() && !arms.iter().any(|a| &a.name == name) {
             problem(
                 p,
                 format!("costs.arms.{name}"),
@@ -338,11 +490,19 @@ pub(super) fn check_costs(p: &mut Vec<Problem>, c: &CostParams, arms: &[ArmSpec]
         ] {
             let key = format!("costs.arms.{name}.{field}");
             let (lo, _, hi) = m.low_mid_high();
-            if !(lo.is_finite() && hi.is_finite() && lo >= 0.0) {
+            if !(lo.is_finite() && hi.is_finite() && lo >= 0.0 && hi <= MAX_COST) {
+                let value = if lo == hi {
+                    number(lo)
+                } else {
+                    format!("[{}, {}]", number(lo), number(hi))
+                };
                 problem(
                     p,
                     key,
-                    format!("({lo}..{hi}) must be a non-negative amount"),
+                    format!(
+                        "({value}) must be an amount between 0 and {}",
+                        number(MAX_COST)
+                    ),
                 );
             } else if lo > hi {
                 problem(

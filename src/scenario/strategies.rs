@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::Problem;
+use super::{suggest, Problem};
 use crate::strategy::registry::{find, infos, Family, StrategySpec};
 
 /// A strategy as written in a file: a name, or a table with `kind` and parameters.
@@ -50,8 +50,10 @@ pub fn check_strategy(
     };
     let Some(info) = find(family, name) else {
         let known: Vec<_> = infos(family).iter().map(|i| i.name).collect();
+        let hint = suggest::closest(name, known.iter().copied())
+            .map_or_else(String::new, |best| format!(" did you mean '{best}'?"));
         let message = format!(
-            "('{name}') is not a {family} strategy; known: {}",
+            "('{name}') is not a {family} strategy;{hint} known: {}",
             known.join(", ")
         );
         let key = if table.is_some() {
@@ -70,10 +72,10 @@ pub fn check_strategy(
         let pkey = format!("{key}.{k}");
         let Some(slot) = info.params.iter().position(|p| p.name == k) else {
             let known: Vec<_> = info.params.iter().map(|p| p.name).collect();
-            let known = if known.is_empty() {
-                "it takes no parameters".to_string()
-            } else {
-                format!("known: {}", known.join(", "))
+            let known = match suggest::closest(k, known.iter().copied()) {
+                _ if known.is_empty() => "it takes no parameters".to_string(),
+                Some(best) => format!("did you mean '{best}'? known: {}", known.join(", ")),
+                None => format!("known: {}", known.join(", ")),
             };
             problems.push(Problem {
                 key: pkey,
@@ -185,5 +187,15 @@ mod tests {
         )
         .unwrap_err();
         assert!(e[0].message.contains("known: "), "{}", e[0].message);
+        let e = check_strategy(
+            Family::Recommender,
+            Some(&RawStrategy::Name("itemcf".into())),
+            "arms[1].recommender",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e[0].message,
+            "('itemcf') is not a recommender strategy; did you mean 'item-cf'? known: popularity, random, item-cf, mf, content, user-cf, hybrid, bandit"
+        );
     }
 }

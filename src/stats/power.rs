@@ -79,7 +79,20 @@ pub fn sample_size_proportions(
     let z_alpha = norm_isf(bonferroni_alpha(alpha, arms)? / 2.0);
     let z_beta = norm_isf(1.0 - probability_open("power", power)?);
     let (sd0, sd1) = proportion_sds(baseline, p2);
-    Ok((z_alpha * sd0 + z_beta * sd1).powi(2) / (p2 - baseline).powi(2))
+    // The ratio first, then its square: at a baseline of 1e-300 the squared difference alone
+    // underflows to 0, while n itself (about 1.6e303) is a double.
+    sample_size(((z_alpha * sd0 + z_beta * sd1) / (p2 - baseline)).powi(2))
+}
+
+/// A sample size that a double holds; beyond that the effect is too small to detect.
+fn sample_size(n: f64) -> StatsResult<f64> {
+    if n.is_finite() {
+        Ok(n)
+    } else {
+        Err(StatsError::InvalidInput(
+            "the effect is too small against the baseline: no finite sample detects it".into(),
+        ))
+    }
 }
 
 /// Power of the two-sided two-proportion test with `n_per_arm` units per arm, the exact
@@ -178,7 +191,8 @@ pub fn sample_size_means(
     let (sd, delta) = (check_sd(sd)?, check_effect(mde)?);
     let z = norm_isf(bonferroni_alpha(alpha, arms)? / 2.0)
         + norm_isf(1.0 - probability_open("power", power)?);
-    Ok(2.0 * z * z * sd * sd / (delta * delta))
+    // σ/δ first: σ² and δ² overflow (or underflow) long before their ratio does.
+    sample_size(2.0 * (z * (sd / delta)).powi(2))
 }
 
 /// Smallest absolute difference in means detectable with `n_per_arm` units per arm:
@@ -209,6 +223,23 @@ mod tests {
     use super::*;
     use approx::assert_relative_eq;
     use proptest::prelude::*;
+
+    #[test]
+    fn extreme_scales_give_the_formulas_value_or_an_error() {
+        // For a small baseline n is proportional to 1/p: the scale must not underflow.
+        let small = sample_size_proportions(1e-10, 0.1, 0.05, 0.8, 2).unwrap();
+        let tiny = sample_size_proportions(1e-300, 0.1, 0.05, 0.8, 2).unwrap();
+        assert_relative_eq!(tiny / small, 1e290, max_relative = 1e-6);
+        // Means depend on σ/δ only: huge σ and δ give the same n as 1 and 0.1.
+        let unit = sample_size_means(1.0, 0.1, 0.05, 0.8, 2).unwrap();
+        // Python: 2·(norm.isf(0.025) + norm.isf(0.2))² / 0.1² = 1569.775946869817.
+        assert_relative_eq!(unit, 1569.775946869817, max_relative = 1e-9);
+        let huge = sample_size_means(1e308, 1e307, 0.05, 0.8, 2).unwrap();
+        assert_relative_eq!(huge, unit, max_relative = 1e-12);
+        // Beyond a double: an error, never infinity or a saturated count.
+        assert!(sample_size_means(1e308, 1e-300, 0.05, 0.8, 2).is_err());
+        assert!(sample_size_proportions(1e-300, 1e-300, 0.05, 0.8, 2).is_err());
+    }
 
     #[test]
     fn proportions_match_formula_in_python() {

@@ -5,6 +5,7 @@
 //! arm's events in the nightly [`DayLog`]. None of these types can reach a hidden trait.
 
 pub mod email;
+mod guests;
 pub mod pricing;
 pub mod recommender;
 pub mod registry;
@@ -57,7 +58,12 @@ impl Strategies {
 
     /// After [`Strategies::learn`]: every strategy remembers what it keeps per shopper of
     /// the guests in `log`, shoppers it serves but does not learn from (the in-experiment
-    /// truth's shadow population).
+    /// truth's shadow population). Call it every night that has guests, even when none of
+    /// them did anything observed that day: some per-shopper state is refreshed nightly from
+    /// the shared model (`mf` re-fits guests' vectors against the night's product vectors,
+    /// the churn model re-scores guests as their days away grow), exactly as a learner's is.
+    /// Learners and guests are disjoint: a shopper a strategy has learned from must never
+    /// reach it as a guest, nor the other way round.
     pub fn remember(&mut self, shop: &Shop, log: &DayLog) {
         let Strategies {
             recommender,

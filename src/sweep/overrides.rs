@@ -208,10 +208,25 @@ fn apply(
     let text = toml::to_string(&doc).expect("a TOML document serialises");
     match Scenario::parse(&text, "", "") {
         Ok(s) => Ok((doc, s)),
-        Err(crate::ScenarioError::Invalid { problems, .. }) => {
-            Err(problems.into_iter().map(|p| (p.key, p.message)).collect())
-        }
+        Err(crate::ScenarioError::Invalid { problems, .. }) => Err(problems
+            .into_iter()
+            .map(|p| (p.key, without_line(p.message)))
+            .collect()),
         Err(e) => Err(vec![("(scenario)".into(), e.to_string())]),
+    }
+}
+
+/// A message without its `(line N)`: the line is one of the text made from the overrides,
+/// which the user never sees.
+fn without_line(message: String) -> String {
+    match message.rsplit_once(" (line ") {
+        Some((text, n))
+            if n.strip_suffix(')')
+                .is_some_and(|n| n.parse::<u32>().is_ok()) =>
+        {
+            text.to_string()
+        }
+        _ => message,
     }
 }
 

@@ -14,8 +14,9 @@ use toml::{Table, Value};
 
 use super::keys::Key;
 use super::overrides::{base_scenario, check_each_override, expand, overrides_of, problem, Read};
+use crate::footprint::{self, Footprint};
 use crate::rng::{fnv1a, mix64};
-use crate::scenario::{toml_problem, Problem, Scenario};
+use crate::scenario::{serde_problem, Problem, Scenario};
 
 /// Built-in plans, embedded in the binary: (name, TOML text).
 pub const PLANS: &[(&str, &str)] = &[
@@ -197,7 +198,7 @@ impl Plan {
             problems,
         };
         let raw: RawPlan = serde_path_to_error::deserialize(toml::Deserializer::new(text))
-            .map_err(|e| invalid(vec![toml_problem(&e, text)]))?;
+            .map_err(|e| invalid(vec![serde_problem(text, &e)]))?;
         let mut p = Vec::new();
         let replications = match (overrides.replications, raw.replications) {
             (Some(r), _) => r,
@@ -342,6 +343,16 @@ impl Plan {
             run.index,
             toml::to_string(&doc).expect("a TOML document serialises"),
         )
+    }
+
+    /// The grid point whose runs need the most memory, with their estimate.
+    pub fn largest_run(&self) -> (u32, Footprint) {
+        self.points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (i as u32, footprint::estimate(&p.scenario)))
+            .max_by_key(|(_, f)| f.total())
+            .expect("a plan has a point")
     }
 
     /// `shoppers = 5000, world.preference_strength = 2.5`, or `(no grid)`.
@@ -492,8 +503,9 @@ mod tests {
             arms.nobody.recommender = [\"random\"]\n";
         let got = problems(text);
         assert!(
-            got.iter()
-                .any(|p| p.starts_with("set.world.slate → world.slate: unknown field")),
+            got.iter().any(|p| p.starts_with(
+                "set.world.slate → world.slate: unknown key `slate`; did you mean `slate_size`?"
+            ) && !p.contains("(line")),
             "{got:#?}"
         );
         let text = text.replace("world.slate = 4", "");
@@ -514,7 +526,11 @@ mod tests {
     fn the_plan_itself_is_checked() {
         let got = problems("replications = 2\nscenarios = \"x\"\n");
         assert_eq!(got.len(), 1);
-        assert!(got[0].starts_with("scenarios: unknown field"), "{got:?}");
+        assert!(
+            got[0].starts_with("scenarios: unknown key `scenarios`; did you mean `scenario`?")
+                && got[0].ends_with("(line 2)"),
+            "{got:?}"
+        );
         let got = problems("seed = 1\n");
         assert_eq!(got.len(), 2, "{got:?}");
         assert!(

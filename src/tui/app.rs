@@ -324,7 +324,7 @@ impl App {
                 self.status = Some(text);
             }
             Err(e) => {
-                let text = format!("export failed in {}: {e}", self.export_dir.display());
+                let text = format!("export failed: {e}");
                 self.log.push(day, LogKind::Warn, text.clone());
                 self.status = Some(text);
             }
@@ -588,7 +588,10 @@ mod tests {
     #[test]
     fn a_failed_export_is_reported_not_fatal() {
         let mut app = app();
-        app.export_dir = "/nonexistent/shoplab-export".into();
+        // A folder below a file cannot be made.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("file"), "x").unwrap();
+        app.export_dir = dir.path().join("file/export");
         feed(&mut app, 0, &days());
         app.update(Action::Export);
         assert!(app.status.as_deref().unwrap().starts_with("export failed"));

@@ -1,10 +1,10 @@
 //! `e`: the current results as JSON and markdown, through `report::Report`, so an export
 //! matches `shoplab run --format json|markdown` at the same day.
 
-use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::experiment::Snapshot;
+use crate::output::{write_file, OutputError};
 use crate::report::{Format, Report};
 use crate::scenario::Scenario;
 
@@ -25,30 +25,18 @@ pub fn file_stem(scenario: &str, seed: u64, day: u32) -> String {
 }
 
 /// Writes `<stem>.json` and `<stem>.md` into `dir`; returns their paths.
-pub fn export(dir: &Path, scenario: &Scenario, snapshot: &Snapshot) -> io::Result<[PathBuf; 2]> {
+pub fn export(
+    dir: &Path,
+    scenario: &Scenario,
+    snapshot: &Snapshot,
+) -> Result<[PathBuf; 2], OutputError> {
     let report = Report::new(scenario, snapshot);
     let stem = file_stem(&scenario.name, scenario.seed, snapshot.day);
     let json = dir.join(format!("{stem}.json"));
     let md = dir.join(format!("{stem}.md"));
-    write_atomically(&json, &report.render(Format::Json))?;
-    write_atomically(&md, &report.render(Format::Markdown))?;
+    write_file(&json, &report.render(Format::Json))?;
+    write_file(&md, &report.render(Format::Markdown))?;
     Ok([json, md])
-}
-
-/// A temporary file in the same folder, then a rename: a reader never sees half a file.
-fn write_atomically(path: &Path, text: &str) -> io::Result<()> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
-    let tmp = path.with_file_name(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
 }
 
 #[cfg(test)]

@@ -65,7 +65,7 @@ pub enum TuiError {
 /// Opens the dashboard on a checked scenario and returns when the person quits. The terminal
 /// is restored however this ends.
 pub fn run(scenario: Scenario) -> Result<(), TuiError> {
-    if !io::stdout().is_terminal() {
+    if !has_terminal() {
         return Err(TuiError::NotATerminal);
     }
     let mut app = App::new(scenario.clone(), Theme::from_env());
@@ -74,6 +74,19 @@ pub fn run(scenario: Scenario) -> Result<(), TuiError> {
     let result = event_loop(&mut guard, &mut app, &engine);
     drop(guard);
     result
+}
+
+/// Whether the dashboard can run here: it draws on standard output and reads keys from
+/// standard input or, when that is redirected, from the controlling terminal (which a
+/// process started by `setsid` or a service manager does not have).
+fn has_terminal() -> bool {
+    io::stdout().is_terminal()
+        && (io::stdin().is_terminal()
+            || std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open("/dev/tty")
+                .is_ok())
 }
 
 fn event_loop(
@@ -91,8 +104,9 @@ fn event_loop(
             app.apply(event);
             dirty = true;
         }
-        // Only a panic hook restores the terminal while the loop runs: the engine thread
-        // panicked and is still unwinding. Drawing now would scribble over its message.
+        // Only a panic hook restores the terminal while the loop runs (a signal's hook exits
+        // the process too): the engine thread panicked and is still unwinding. Drawing now
+        // would scribble over its message.
         if !terminal::is_active() {
             return Err(engine_thread::EngineGone.into());
         }
@@ -108,7 +122,12 @@ fn event_loop(
         let live = !app.paused && !app.finished();
         let drew = dirty || live;
         if drew {
-            guard.terminal.draw(|f| f.render_widget(&*app, f.area()))?;
+            terminal::draw_while_active(|| {
+                guard
+                    .terminal
+                    .draw(|f| f.render_widget(&*app, f.area()))
+                    .map(drop)
+            })?;
             dirty = false;
         }
         // A new rate is news for the status line.

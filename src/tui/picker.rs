@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::scenario::{Scenario, BUILT_INS};
+use crate::scenario::{escape_controls, Scenario, BUILT_INS};
 
 /// One scenario on offer.
 #[derive(Debug, Clone)]
@@ -53,7 +53,7 @@ impl Picker {
                         // The file name fits the list; the errors and the detail name the path.
                         label: p
                             .file_name()
-                            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+                            .map_or_else(String::new, |n| escape_controls(&n.to_string_lossy())),
                         loaded: Scenario::load(&p.display().to_string())
                             .map(Box::new)
                             .map_err(|e| e.to_string()),

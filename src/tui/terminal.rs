@@ -1,10 +1,13 @@
 //! Entering and leaving the terminal's dashboard mode. Leaving happens on quit, on error
-//! (the guard's `Drop`) and on panic (a hook that restores before the panic is printed, or
-//! the message would land in the alternate screen and vanish with it).
+//! (the guard's `Drop`), on panic (a hook that restores before the panic is printed, or
+//! the message would land in the alternate screen and vanish with it) and on SIGINT,
+//! SIGTERM and SIGHUP (a [`crate::signals`] hook that restores before the process exits).
 
 use std::io::{self, Stdout, Write};
 use std::panic;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, TryLockError};
+use std::time::{Duration, Instant};
 
 use crossterm::cursor::Show;
 use crossterm::execute;
@@ -25,9 +28,16 @@ pub struct Guard {
 /// saved on entry, and the shell would then overwrite the panic message just printed.
 static ENTERED: AtomicBool = AtomicBool::new(false);
 
-/// Installs the panic hook, then enters raw mode and the alternate screen.
+/// Held while a frame is drawn, so that a restore on a signal never lands in the middle of
+/// a frame (the rest of which would then be drawn over the user's shell).
+static DRAWING: Mutex<()> = Mutex::new(());
+
+/// Installs the panic hook and the signal hook, then enters raw mode and the alternate
+/// screen.
 pub fn enter() -> io::Result<Guard> {
     install_panic_hook();
+    crate::signals::on_signal(restore_on_signal);
+    crate::signals::install()?;
     enable_raw_mode()?;
     ENTERED.store(true, Ordering::SeqCst);
     let mut stdout = io::stdout();
@@ -53,6 +63,33 @@ impl Drop for Guard {
 /// Whether the terminal is in dashboard mode (entered and not yet restored).
 pub fn is_active() -> bool {
     ENTERED.load(Ordering::SeqCst)
+}
+
+/// Runs `draw` unless the terminal was restored meanwhile (by a panic or a signal); returns
+/// whether it ran.
+pub fn draw_while_active<E>(draw: impl FnOnce() -> Result<(), E>) -> Result<bool, E> {
+    let _frame = DRAWING.lock().unwrap_or_else(|e| e.into_inner());
+    if !is_active() {
+        return Ok(false);
+    }
+    draw().map(|()| true)
+}
+
+/// Restores the terminal once the frame being drawn, if any, is complete. A frame that does
+/// not finish within a second (a terminal that stopped reading) is not waited for.
+fn restore_on_signal() {
+    let deadline = Instant::now() + Duration::from_secs(1);
+    let _frame = loop {
+        match DRAWING.try_lock() {
+            Ok(guard) => break Some(guard),
+            Err(TryLockError::Poisoned(e)) => break Some(e.into_inner()),
+            Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            Err(TryLockError::WouldBlock) => break None,
+        }
+    };
+    restore();
 }
 
 /// Leaves the alternate screen and raw mode and shows the cursor, once: later calls, and

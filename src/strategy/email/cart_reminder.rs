@@ -3,7 +3,9 @@
 use super::{ChannelRule, EmailTiming, FrequencyCap, CAP, CHANNEL};
 use crate::rng::SimRng;
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
-use crate::world::{Campaign, DayLog, Due, EventKind, EventMask, Message, Shop, ShopperView};
+use crate::world::{
+    Campaign, DayLog, Due, EventKind, EventMask, Message, Shop, ShopperId, ShopperView,
+};
 
 pub(super) const ENTRY: Entry<dyn EmailTiming> = Entry {
     info: StrategyInfo {
@@ -29,6 +31,10 @@ const UNKNOWN: u8 = u8::MAX;
 /// abandoned it (they were shopping then). A shopper who clicks lands on the cart, where the
 /// arm's recommender offers complementary products. Newsletters and offers go at `hour`.
 /// The cap counts reminders first.
+///
+/// A guest, a shopper served but never learned from, gets a frequency cap and an
+/// abandonment hour as a learner does, so their reminders go out exactly as a learner's with
+/// the same events would; the reminders sent to guests are not counted in the insights.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CartReminder {
     delay: u32,
@@ -52,6 +58,13 @@ impl CartReminder {
             cap: FrequencyCap::from_spec(spec, ctx.population),
             abandon_hour: vec![UNKNOWN; ctx.population as usize],
             sent: 0,
+        }
+    }
+
+    /// Remembers the hour of a shopper's abandoned checkout.
+    fn abandoned(&mut self, shopper: ShopperId, hour: u8) {
+        if let Some(h) = self.abandon_hour.get_mut(shopper as usize) {
+            *h = hour;
         }
     }
 
@@ -115,16 +128,19 @@ impl EmailTiming for CartReminder {
         self.cap.learn(log);
         for e in log.events() {
             match e.kind {
-                EventKind::Abandon => {
-                    if let Some(h) = self.abandon_hour.get_mut(e.shopper as usize) {
-                        *h = e.hour;
-                    }
-                }
+                EventKind::Abandon => self.abandoned(e.shopper, e.hour),
                 EventKind::MessageSent if e.position == Campaign::CartReminder as u8 => {
                     self.sent += 1;
                 }
                 _ => {}
             }
+        }
+    }
+
+    fn remember(&mut self, _: &Shop, log: &DayLog) {
+        self.cap.learn(log);
+        for e in log.events().filter(|e| e.kind == EventKind::Abandon) {
+            self.abandoned(e.shopper, e.hour);
         }
     }
 

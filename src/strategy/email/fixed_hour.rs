@@ -19,7 +19,8 @@ pub(super) const ENTRY: Entry<dyn EmailTiming> = Entry {
     build: |spec, ctx| Box::new(FixedHour::new(spec, ctx)),
 };
 
-/// Sends everything due at one hour.
+/// Sends everything due at one hour. A guest, a shopper served but never learned from, gets
+/// a frequency cap as a learner does, so is messaged exactly as a learner would be.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FixedHour {
     /// Hour of day.
@@ -67,6 +68,10 @@ impl EmailTiming for FixedHour {
     }
 
     fn learn(&mut self, _: &Shop, log: &DayLog) {
+        self.cap.learn(log);
+    }
+
+    fn remember(&mut self, _: &Shop, log: &DayLog) {
         self.cap.learn(log);
     }
 }

@@ -111,7 +111,9 @@ impl ChannelRule {
 
 /// A frequency cap: at most `cap` messages to a shopper in any [`CAP_WINDOW_DAYS`] days.
 /// It remembers the days of each shopper's last `cap` messages, from the arm's
-/// `MessageSent` events, so it counts every campaign whichever strategy started it.
+/// `MessageSent` events, so it counts every campaign whichever strategy started it. It keeps
+/// nothing across shoppers, so learners and guests (shoppers served but not learned from)
+/// alike are capped by [`FrequencyCap::learn`] from their own messages.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FrequencyCap {
     cap: usize,
@@ -158,7 +160,7 @@ impl FrequencyCap {
         self.cap - in_window
     }
 
-    /// Records the day's messages. A newsletter night brings one message per subscribed
+    /// Records the day's messages, of learners or of guests. A newsletter night brings one message per subscribed
     /// shopper, so the shoppers are split into contiguous ranges, one per thread; each task
     /// scans the log and updates its own range. A shopper's days are updated by one task in
     /// log order, so the result does not depend on the number of threads.

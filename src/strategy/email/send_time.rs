@@ -7,6 +7,7 @@ use rand_distr::{Beta, Distribution};
 
 use super::{ChannelRule, EmailTiming, FrequencyCap, CAP, CHANNEL};
 use crate::rng::{stream, Purpose, SimRng};
+use crate::strategy::guests::Guests;
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
 use crate::world::{DayLog, Due, EventKind, EventMask, Message, Shop, ShopperId, ShopperView};
 
@@ -84,7 +85,7 @@ impl Pool {
     /// ρ means a variance of −2 ln ρ (radians²). A shopper's resultant overstates their ρ by
     /// the weight of each observation on itself, which `n2` removes; variances of the spread
     /// between shoppers and within one add up to the spread of all observations.
-    fn estimate(clocks: &[Clock]) -> Pool {
+    fn estimate<'a>(clocks: impl Iterator<Item = &'a Clock>) -> Pool {
         let (mut all, mut cross, mut pairs) = (Clock::default(), 0.0, 0.0);
         for c in clocks {
             all.x += c.x;
@@ -122,6 +123,11 @@ impl Pool {
 /// observations their own mean is shrunk toward the arm's typical hour, by the spreads the
 /// arm's data show (partial pooling); a shopper with none explores: Thompson sampling over
 /// the 24 hours' open rates across the arm.
+///
+/// A guest, a shopper served but never learned from, gets a clock and a frequency cap as a
+/// learner does, and their hour is found from it the same way, so a guest is messaged
+/// exactly as a learner with the same visits and opens would be; guests' clocks stay out of
+/// the arm's typical hour and spreads, and their messages out of the hours' open rates.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SendTime {
     min_obs: f32,
@@ -129,6 +135,8 @@ pub struct SendTime {
     channel: ChannelRule,
     cap: FrequencyCap,
     clocks: Vec<Clock>,
+    /// Shoppers whose clocks are kept for serving only.
+    guests: Guests,
     pool: Pool,
     sent: [f64; HOURS],
     opened: [f64; HOURS],
@@ -150,6 +158,7 @@ impl SendTime {
             channel: ChannelRule::from_spec(spec),
             cap: FrequencyCap::from_spec(spec, ctx.population),
             clocks: vec![Clock::default(); ctx.population as usize],
+            guests: Guests::new(ctx.population),
             pool: Pool::UNPOOLED,
             sent: [0.0; HOURS],
             opened: [0.0; HOURS],
@@ -188,6 +197,49 @@ impl SendTime {
     /// An exploration hour: one of the day's Thompson draws, picked at random.
     fn explore(&self, rng: &mut SimRng) -> u8 {
         self.explore[rng.random_range(0..self.explore.len())]
+    }
+
+    /// Adds the visits and opens of `log` to its shoppers' clocks, and, unless they are
+    /// guests, its messages and opens to the hours' open rates.
+    fn observe(&mut self, log: &DayLog, guests: bool) {
+        // A click starts a visit at once, so the visit right after a click is the message's,
+        // at the hour the shop chose: it says nothing about the shopper's own hour.
+        let mut clicked: Option<(ShopperId, u8)> = None;
+        for e in log.events() {
+            let h = (e.hour as usize) % HOURS;
+            if guests {
+                self.guests.insert(e.shopper);
+            }
+            let clock = self.clocks.get_mut(e.shopper as usize);
+            match e.kind {
+                EventKind::MessageSent if !guests => self.sent[h] += 1.0,
+                EventKind::MessageOpened => {
+                    if !guests {
+                        self.opened[h] += 1.0;
+                    }
+                    if let Some(c) = clock {
+                        c.add(e.hour, self.open_weight);
+                    }
+                }
+                EventKind::MessageClicked => clicked = Some((e.shopper, e.hour)),
+                EventKind::Visit => {
+                    let from_message = clicked.take() == Some((e.shopper, e.hour));
+                    if let (false, Some(c)) = (from_message, clock) {
+                        c.add(e.hour, 1.0);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The learners' clocks.
+    fn learners(&self) -> impl Iterator<Item = &Clock> {
+        self.clocks
+            .iter()
+            .enumerate()
+            .filter(|(s, _)| !self.guests.contains(*s as ShopperId))
+            .map(|(_, c)| c)
     }
 
     fn best_hour(&self) -> (u8, f64) {
@@ -237,38 +289,19 @@ impl EmailTiming for SendTime {
 
     fn learn(&mut self, _: &Shop, log: &DayLog) {
         self.cap.learn(log);
-        // A click starts a visit at once, so the visit right after a click is the message's,
-        // at the hour the shop chose: it says nothing about the shopper's own hour.
-        let mut clicked: Option<(ShopperId, u8)> = None;
-        for e in log.events() {
-            let h = (e.hour as usize) % HOURS;
-            let clock = self.clocks.get_mut(e.shopper as usize);
-            match e.kind {
-                EventKind::MessageSent => self.sent[h] += 1.0,
-                EventKind::MessageOpened => {
-                    self.opened[h] += 1.0;
-                    if let Some(c) = clock {
-                        c.add(e.hour, self.open_weight);
-                    }
-                }
-                EventKind::MessageClicked => clicked = Some((e.shopper, e.hour)),
-                EventKind::Visit => {
-                    let from_message = clicked.take() == Some((e.shopper, e.hour));
-                    if let (false, Some(c)) = (from_message, clock) {
-                        c.add(e.hour, 1.0);
-                    }
-                }
-                _ => {}
-            }
-        }
-        self.pool = Pool::estimate(&self.clocks);
+        self.observe(log, false);
+        self.pool = Pool::estimate(self.learners());
         self.draw_explore(log.day + 1);
+    }
+
+    fn remember(&mut self, _: &Shop, log: &DayLog) {
+        self.cap.learn(log);
+        self.observe(log, true);
     }
 
     fn insights(&self, _: &Shop) -> Vec<String> {
         let personal = self
-            .clocks
-            .iter()
+            .learners()
             .filter(|c| c.n >= self.min_obs && c.n > 0.0)
             .count();
         let p = self.pool;

@@ -43,6 +43,10 @@ const CART_DAYS: u32 = 14;
 /// category's posterior and keeps the best price of each; a shopper sees the slot their id
 /// hashes to that day, so several prices are in play at once. A purchase is credited to the
 /// price its product was added to the cart at, whatever day it is bought.
+///
+/// A guest (a shopper served but not learned from) gets the price of their slot like any
+/// shopper; the carts it tracks only credit the learners' purchases, so there is nothing to
+/// remember of a guest.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BanditPrice {
     grid: Vec<f64>,

@@ -28,6 +28,9 @@ pub(super) const ENTRY: Entry<dyn Pricing> = Entry {
 ///
 /// Hot categories get dearer and slow ones cheaper, until a higher price has cooled the
 /// demand it answered; a seasonal peak raises its categories' prices while it lasts.
+///
+/// Prices are the same for every shopper and nothing is kept per shopper, so a guest (a
+/// shopper served but not learned from) pays what a learner pays and moves no price.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DemandPrice {
     floor: f64,

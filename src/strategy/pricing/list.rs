@@ -14,7 +14,7 @@ pub(super) const ENTRY: Entry<dyn Pricing> = Entry {
     build: |_, _| Box::new(ListPrice),
 };
 
-/// The list price for everyone.
+/// The list price for everyone, guests (shoppers served but not learned from) included.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ListPrice;
 

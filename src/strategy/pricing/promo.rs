@@ -25,6 +25,9 @@ pub(super) const ENTRY: Entry<dyn Pricing> = Entry {
 /// codes they used, against orders they placed at full price. A code costs nothing until an
 /// order redeems it; then its discount is paid out of margin, also by shoppers who would
 /// have bought anyway.
+///
+/// The targeting reads the shopper's history, so a guest (a shopper served but not learned
+/// from) is targeted exactly as a learner is; the counts of codes redeemed are the learners'.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Promo {
     offer: Offer,

@@ -33,7 +33,8 @@ pub(super) const ENTRY: Entry<dyn Pricing> = Entry {
 };
 
 /// List price times a multiplier chosen per observable segment: the shop's guess of who
-/// pays more, set by hand (a premium tier, a student discount).
+/// pays more, set by hand (a premium tier, a student discount). It keeps nothing per shopper,
+/// so a guest (a shopper served but not learned from) is priced as a learner is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SegmentPrice {
     multipliers: [f64; SEGMENTS],

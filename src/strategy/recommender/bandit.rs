@@ -14,6 +14,11 @@
 //!
 //! Lower slate positions are looked at less, so an impression there is a weaker trial; the
 //! bandit estimates that position effect from its own click rates by position.
+//!
+//! A guest (a shopper served but not learned from) is remembered as a learner is, so their
+//! context, and the arms drawn for them, are exactly a learner's with the same events; their
+//! impressions and clicks never reach the arms' statistics, the position effect or the best
+//! sellers.
 
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -456,6 +461,10 @@ impl Recommender for Bandit {
             l.solve();
         }
         self.update_shortlists(shop.day + 1);
+    }
+
+    fn remember(&mut self, _: &Shop, log: &DayLog) {
+        self.memory.remember(log);
     }
 
     fn insights(&self, shop: &Shop) -> Vec<String> {

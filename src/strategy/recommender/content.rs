@@ -6,6 +6,10 @@
 //! and the overall best sellers: attribute match first, with a small popularity prior.
 //! Because it needs no interactions with a product itself, it can recommend a product the
 //! day it launches, which is why the hybrid uses it for new products.
+//!
+//! A guest (a shopper served but not learned from) is remembered as a learner is, so their
+//! profile, and their slate, is exactly a learner's with the same events; their events never
+//! reach the best sellers.
 
 use super::memory::Memory;
 use super::popularity::{Popularity, Scope};
@@ -422,6 +426,10 @@ impl Recommender for Content {
         self.memory.learn(log);
         self.arrivals
             .update(shop.catalog, shop.day + 1, self.new_days);
+    }
+
+    fn remember(&mut self, _: &Shop, log: &DayLog) {
+        self.memory.remember(log);
     }
 
     fn insights(&self, shop: &Shop) -> Vec<String> {

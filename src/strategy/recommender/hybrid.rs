@@ -11,6 +11,11 @@
 //!   see, so `new_slots` positions of every personal slate go to the new arrivals whose
 //!   attributes best match the shopper's profile; once shoppers interact with them, the
 //!   collaborative components take over.
+//!
+//! A guest, a shopper served but never learned from, is remembered as a learner is and
+//! folded into the factor model as `mf` folds one in, so they are served exactly as a
+//! learner with the same events would be; their events never reach the co-occurrences, the
+//! product vectors or the best sellers.
 
 use super::content::{score_content, Attributes, NewArrivals, Profile, Weights};
 use super::item_cf::{score_neighbours, ItemModel};
@@ -224,6 +229,13 @@ impl Recommender for Hybrid {
         self.arrivals
             .update(shop.catalog, shop.day + 1, self.new_days);
         self.trained = true;
+    }
+
+    fn remember(&mut self, _: &Shop, log: &DayLog) {
+        self.memory.remember(log);
+        if self.trained {
+            self.factors.fold_in_guests(&self.memory);
+        }
     }
 
     fn insights(&self, shop: &Shop) -> Vec<String> {

@@ -7,6 +7,10 @@
 //! memory (co-views, co-carts, co-purchases), the pair weights decay with a half-life, and
 //! every product's top neighbours by shrunk cosine similarity are precomputed, so a visit only
 //! reads short lists.
+//!
+//! A guest (a shopper served but not learned from) is remembered as a learner is, and served
+//! the neighbours of what they did exactly as a learner with the same events would be; their
+//! events never enter the co-occurrences, the neighbour lists or the best sellers.
 
 use rayon::prelude::*;
 
@@ -424,6 +428,10 @@ impl Recommender for ItemCf {
             || self.popularity.learn(shop, log),
             || self.model.learn(log, &mut self.memory),
         );
+    }
+
+    fn remember(&mut self, _: &Shop, log: &DayLog) {
+        self.memory.remember(log);
     }
 
     fn insights(&self, shop: &Shop) -> Vec<String> {

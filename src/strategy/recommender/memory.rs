@@ -7,6 +7,11 @@
 //! shopper browses even before the first click. Its size is fixed per shopper it has met
 //! (plus a 4-byte index entry per shopper of the population), so memory grows with the
 //! shoppers the arm sees, never with the number of events.
+//!
+//! It also remembers guests, shoppers the recommender serves without learning from them
+//! (the in-experiment truth's shadow population): their interests are kept exactly as a
+//! learner's, so a guest is served from what they did, but models that sum over shoppers
+//! see the learners only ([`Memory::by_shopper`]).
 
 use crate::world::{DayLog, Event, EventKind, ProductId, ShopperId, NO_PRODUCT};
 
@@ -37,7 +42,8 @@ pub(super) fn interest(e: &Event) -> Option<f32> {
 /// interest is never remembered, so the slots are allocated per shopper on their first
 /// interest event: the memory grows with the shoppers the arm has seen. Each remembered
 /// shopper gets a dense index, in the order first met, which models keep their own
-/// per-shopper state by.
+/// per-shopper state by. Learners and guests share the indices; a flag per index tells them
+/// apart.
 #[derive(Debug, Clone)]
 pub(super) struct Memory {
     /// Dense index plus one of each shopper of the population, 0 for one not met yet. Zeroed
@@ -46,6 +52,9 @@ pub(super) struct Memory {
     items: Vec<ProductId>,
     weights: Vec<f32>,
     len: Vec<u8>,
+    /// Whether each dense index is a guest's.
+    guest: Vec<bool>,
+    guests: usize,
 }
 
 impl Memory {
@@ -56,6 +65,8 @@ impl Memory {
             items: Vec::new(),
             weights: Vec::new(),
             len: Vec::new(),
+            guest: Vec::new(),
+            guests: 0,
         }
     }
 
@@ -85,24 +96,50 @@ impl Memory {
         (&self.items[range.clone()], &self.weights[range])
     }
 
-    /// Shoppers remembered.
+    /// Learners remembered.
     pub fn known(&self) -> usize {
+        self.len.len() - self.guests
+    }
+
+    /// Shoppers remembered, learners and guests: the dense indices run below this.
+    pub fn met(&self) -> usize {
         self.len.len()
     }
 
-    /// Remembered shoppers and their dense indices, by shopper id: models that sum over
+    /// Whether dense index `i` is a guest's.
+    #[inline]
+    pub fn guest_at(&self, i: usize) -> bool {
+        self.guest[i]
+    }
+
+    /// Whether `shopper` is a remembered guest.
+    pub fn is_guest(&self, shopper: ShopperId) -> bool {
+        self.index(shopper).is_some_and(|i| self.guest[i])
+    }
+
+    /// Remembered learners and their dense indices, by shopper id: models that sum over
     /// shoppers do so in this order, so the sums do not depend on when each was first met.
+    /// Guests are left out: they teach the models nothing.
     pub fn by_shopper(&self) -> impl Iterator<Item = (ShopperId, usize)> + '_ {
         self.index
             .iter()
             .enumerate()
-            .filter(|(_, &i)| i > 0)
+            .filter(|(_, &i)| i > 0 && !self.guest[i as usize - 1])
             .map(|(s, &i)| (s as ShopperId, i as usize - 1))
     }
 
-    /// Records interest `w` in `product`: it becomes the newest item, its weight grows, and
-    /// the oldest item makes room when the memory is full.
+    /// Records a learner's interest `w` in `product`: it becomes the newest item, its weight
+    /// grows, and the oldest item makes room when the memory is full.
     pub fn touch(&mut self, shopper: ShopperId, product: ProductId, w: f32) {
+        self.add(shopper, product, w, false);
+    }
+
+    /// As [`Memory::touch`], for a guest.
+    pub fn touch_guest(&mut self, shopper: ShopperId, product: ProductId, w: f32) {
+        self.add(shopper, product, w, true);
+    }
+
+    fn add(&mut self, shopper: ShopperId, product: ProductId, w: f32, guest: bool) {
         let s = shopper as usize;
         let Some(&i) = self.index.get(s) else {
             return;
@@ -115,8 +152,12 @@ impl Memory {
             self.items.resize((i + 1) * SLOTS, NO_PRODUCT);
             self.weights.resize((i + 1) * SLOTS, 0.0);
             self.len.push(0);
+            self.guest.push(guest);
+            self.guests += usize::from(guest);
             i
         };
+        // Learners and guests are disjoint: a shopper is one or the other in a strategy.
+        debug_assert_eq!(self.guest[i], guest, "shopper {shopper} changed role");
         let range = i * SLOTS..(i + 1) * SLOTS;
         remember(
             &mut self.items[range.clone()],
@@ -127,11 +168,20 @@ impl Memory {
         );
     }
 
-    /// Adds every interest event of a log, in the log's order.
+    /// Adds every interest event of a learners' log, in the log's order.
     pub fn learn(&mut self, log: &DayLog) {
         for e in log.events() {
             if let Some(w) = interest(e) {
                 self.touch(e.shopper, e.product, w);
+            }
+        }
+    }
+
+    /// Adds every interest event of a guests' log, in the log's order.
+    pub fn remember(&mut self, log: &DayLog) {
+        for e in log.events() {
+            if let Some(w) = interest(e) {
+                self.touch_guest(e.shopper, e.product, w);
             }
         }
     }
@@ -240,5 +290,31 @@ mod tests {
         assert_eq!(m.index(6), None);
         assert_eq!(m.at(0), (&[1, 3][..], &[1.0, 0.3][..]));
         assert_eq!(m.by_shopper().collect::<Vec<_>>(), vec![(5, 1), (900, 0)]);
+    }
+
+    #[test]
+    fn guests_are_remembered_as_learners_but_never_listed_or_counted() {
+        let events = |shopper| {
+            [(10, EventKind::Click), (11, EventKind::Purchase)].map(|(product, kind)| Event {
+                shopper,
+                product,
+                day: 0,
+                hour: 9,
+                kind,
+                position: 0,
+                quantity: 1,
+                value: 5.0,
+            })
+        };
+        let mut m = Memory::new(10);
+        m.learn(&DayLog::new(0, events(4).to_vec()));
+        m.remember(&DayLog::new(0, events(2).to_vec()));
+        m.touch(7, 12, 1.0);
+        assert_eq!(m.of(2), m.of(4));
+        assert_eq!(m.of(2), (&[10, 11][..], &[1.0, 2.0][..]));
+        assert!(m.is_guest(2) && !m.is_guest(4) && !m.is_guest(7) && !m.is_guest(3));
+        assert_eq!((m.known(), m.met()), (2, 3));
+        assert_eq!(m.by_shopper().collect::<Vec<_>>(), vec![(4, 0), (7, 2)]);
+        assert!(m.guest_at(1) && !m.guest_at(0) && !m.guest_at(2));
     }
 }

@@ -11,6 +11,13 @@
 //! A visit folds the shopper's newest interests (today's clicks) into their vector with one
 //! small solve, picks the categories whose products the vector likes, and ranks those
 //! categories' best sellers and the overall best sellers by predicted interest.
+//!
+//! A guest, a shopper served but never learned from, is folded in as a deployed model folds
+//! in a shopper it did not train on: their interests are remembered as a learner's are, and
+//! each night, after training, their vector is the same least-squares shopper step a
+//! learner's is, against the same product vectors. A guest is therefore served exactly as a
+//! learner with the same events would be; only the product vectors, which guests never move,
+//! were fitted without them.
 
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
@@ -92,6 +99,10 @@ pub(super) struct Factors {
     category: Vec<f32>,
     /// Space for the products' normal equations in the item step, kept across nights.
     normal: Vec<f64>,
+    /// The product vectors, and their Gramian, that tonight's last shopper step solved
+    /// against: guests are folded in against them, as the learners were.
+    step_items: Vec<f32>,
+    step_gram: Vec<f64>,
 }
 
 impl Factors {
@@ -120,6 +131,8 @@ impl Factors {
             gram: vec![0.0; f * f],
             category: vec![0.0; ctx.catalog.categories().len() * f],
             normal: Vec::new(),
+            step_items: Vec::new(),
+            step_gram: Vec::new(),
         }
     }
 
@@ -162,26 +175,46 @@ impl Factors {
     fn sweeps<D: Dim>(&mut self, d: D, memory: &Memory) {
         let f = d.get();
         // Shoppers met since last night start from zeros.
-        self.users.resize(memory.known() * f, 0.0);
-        for _ in 0..self.iterations {
+        self.users.resize(memory.met() * f, 0.0);
+        for sweep in 0..self.iterations {
             let gram = gramian(d, self.items.chunks(f));
-            let (items, lambda, confidence) = (&self.items, self.lambda, self.confidence);
-            self.users.par_chunks_mut(f).enumerate().for_each_init(
-                Solver::default,
-                |solver, (i, x)| {
-                    let (ps, ws) = memory.at(i);
-                    let rows = ps
-                        .iter()
-                        .zip(ws)
-                        .map(|(&p, &w)| (&items[p as usize * f..(p as usize + 1) * f], w));
-                    solver.solve(d, &gram, lambda, confidence, rows, x);
-                },
+            if sweep + 1 == self.iterations {
+                self.step_items.clone_from(&self.items);
+                self.step_gram.clone_from(&gram);
+            }
+            let (lambda, confidence) = (self.lambda, self.confidence);
+            user_step(
+                d,
+                &mut self.users,
+                &self.items,
+                &gram,
+                (lambda, confidence),
+                memory,
+                false,
             );
             let users = memory.by_shopper().map(|(_, i)| self.user(i));
             let gram = gramian(d, users);
             self.item_step(d, memory, &gram);
         }
         self.gram = gramian(d, self.items.chunks(f));
+    }
+
+    /// Folds every remembered guest in: their vectors become tonight's last shopper step for
+    /// them, against the product vectors the learners' step used. Call after
+    /// [`Factors::train`], once the guests' events of the day are in `memory`.
+    pub fn fold_in_guests(&mut self, memory: &Memory) {
+        let f = self.f;
+        self.users.resize(memory.met() * f, 0.0);
+        let (lambda, confidence) = (self.lambda, self.confidence);
+        with_dim!(f, d => user_step(
+            d,
+            &mut self.users,
+            &self.step_items,
+            &self.step_gram,
+            (lambda, confidence),
+            memory,
+            true,
+        ));
     }
 
     /// The item half of an ALS sweep. Rather than gathering each product's shoppers from a
@@ -308,6 +341,35 @@ impl Factors {
     }
 }
 
+/// The shopper half of an ALS sweep: the vector of every learner (or, with `guests`, of
+/// every guest) under the memory's dense indices becomes the least-squares fit of their
+/// remembered interests against the product vectors `items`, whose Gramian is `gram`; the
+/// others' vectors are left alone. Each vector depends only on that shopper's memory, so
+/// learners and guests with the same memory get the same vector, to the bit.
+fn user_step<D: Dim>(
+    d: D,
+    users: &mut [f32],
+    items: &[f32],
+    gram: &[f64],
+    (lambda, confidence): (f64, f64),
+    memory: &Memory,
+    guests: bool,
+) {
+    let f = d.get();
+    users
+        .par_chunks_mut(f)
+        .enumerate()
+        .filter(|(i, _)| memory.guest_at(*i) == guests)
+        .for_each_init(Solver::default, |solver, (i, x)| {
+            let (ps, ws) = memory.at(i);
+            let rows = ps
+                .iter()
+                .zip(ws)
+                .map(|(&p, &w)| (&items[p as usize * f..(p as usize + 1) * f], w));
+            solver.solve(d, gram, lambda, confidence, rows, x);
+        });
+}
+
 #[inline]
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
@@ -417,6 +479,13 @@ impl Recommender for Mf {
         self.factors
             .train(&self.memory, &self.popularity, self.categories);
         self.trained = true;
+    }
+
+    fn remember(&mut self, _: &Shop, log: &DayLog) {
+        self.memory.remember(log);
+        if self.trained {
+            self.factors.fold_in_guests(&self.memory);
+        }
     }
 
     fn insights(&self, shop: &Shop) -> Vec<String> {

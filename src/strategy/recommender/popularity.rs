@@ -3,6 +3,10 @@
 //!
 //! Learning recommenders also use it as their fallback for shoppers and products they know
 //! nothing about yet, so it exposes its ranked lists to them.
+//!
+//! It keeps nothing per shopper (the category scope reads the shopper's live history), so a
+//! guest, a shopper served but not learned from, is served as any learner is and needs no
+//! remembering.
 
 use super::{fill_random, Recommender};
 use crate::rng::SimRng;

@@ -1,4 +1,5 @@
 //! `random`: products drawn uniformly from the catalog; the floor every recommender must beat.
+//! It keeps no state, so it serves guests (shoppers it does not learn from) as anyone else.
 
 use super::{fill_random, Recommender};
 use crate::rng::SimRng;

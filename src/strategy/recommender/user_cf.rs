@@ -7,6 +7,14 @@
 //! candidates are the shoppers on their products' lists; the nearest `neighbours` by cosine
 //! of interest weights, damped for very common products, are kept until the shopper is
 //! active again. A visit reads those neighbours' remembered products.
+//!
+//! A guest, a shopper served but never learned from, is remembered as a learner is, and
+//! whenever they have new interests their nearest neighbours are found as a learner's are,
+//! among the learners: the products' lists of recent shoppers hold learners only, and a
+//! visit reads the learners' memories. What differs from a learner with the same events is
+//! that a learner is on those lists itself: its own touches take places on them and count in
+//! how much a common product is damped, and it is never its own neighbour, while a guest may
+//! find a learner who did exactly what it did.
 
 use rayon::prelude::*;
 
@@ -122,6 +130,31 @@ impl UserCf {
         match self.n_neighbours.get(s as usize) {
             Some(&n) => &self.neighbours[base..base + n as usize],
             None => &[],
+        }
+    }
+
+    /// Shoppers with new interests (`active`) find their neighbours again; the others keep
+    /// theirs.
+    fn find_neighbours(&mut self, mut active: Vec<ShopperId>) {
+        // The log is in shopper order, but make the list strictly sorted and unique anyway.
+        active.sort_unstable();
+        active.dedup();
+        for &s in &active {
+            let weights = self.memory.of(s).1;
+            self.norms[s as usize] = weights.iter().map(|w| w * w).sum::<f32>().sqrt();
+        }
+        let k = self.k;
+        let mut found = vec![(0, 0.0); active.len() * k];
+        let mut lens = vec![0u8; active.len()];
+        found
+            .par_chunks_mut(k)
+            .zip(lens.par_iter_mut())
+            .zip(active.par_iter())
+            .for_each(|((out, len), &s)| *len = self.nearest(s, out) as u8);
+        for ((&s, list), &n) in active.iter().zip(found.chunks(k)).zip(&lens) {
+            let base = s as usize * k;
+            self.neighbours[base..base + k].copy_from_slice(list);
+            self.n_neighbours[s as usize] = n;
         }
     }
 
@@ -255,31 +288,102 @@ impl Recommender for UserCf {
                 }
             }
         }
-        // The log is in shopper order, but make the list strictly sorted and unique anyway.
-        active.sort_unstable();
-        active.dedup();
-        for &s in &active {
-            let weights = self.memory.of(s).1;
-            self.norms[s as usize] = weights.iter().map(|w| w * w).sum::<f32>().sqrt();
+        self.find_neighbours(active);
+        self.covered = (0..self.n_neighbours.len())
+            .filter(|&s| self.n_neighbours[s] > 0 && !self.memory.is_guest(s as ShopperId))
+            .count();
+    }
+
+    fn remember(&mut self, _: &Shop, log: &DayLog) {
+        let mut active: Vec<ShopperId> = Vec::new();
+        for e in log.events() {
+            if let Some(w) = interest(e) {
+                self.memory.touch_guest(e.shopper, e.product, w);
+                if active.last() != Some(&e.shopper) {
+                    active.push(e.shopper);
+                }
+            }
         }
-        // Shoppers with new interests find their neighbours again; the others keep theirs.
-        let k = self.k;
-        let mut found = vec![(0, 0.0); active.len() * k];
-        let mut lens = vec![0u8; active.len()];
-        found
-            .par_chunks_mut(k)
-            .zip(lens.par_iter_mut())
-            .zip(active.par_iter())
-            .for_each(|((out, len), &s)| *len = self.nearest(s, out) as u8);
-        for ((&s, list), &n) in active.iter().zip(found.chunks(k)).zip(&lens) {
-            let base = s as usize * k;
-            self.neighbours[base..base + k].copy_from_slice(list);
-            self.n_neighbours[s as usize] = n;
-        }
-        self.covered = self.n_neighbours.iter().filter(|&&n| n > 0).count();
+        self.find_neighbours(active);
     }
 
     fn insights(&self, _shop: &Shop) -> Vec<String> {
         vec![format!("neighbours for {} shoppers", self.covered)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::{Catalog, CatalogParams, Event, EventKind};
+
+    fn clicks(shopper: ShopperId, products: &[ProductId]) -> Vec<Event> {
+        products
+            .iter()
+            .map(|&product| Event {
+                shopper,
+                product,
+                day: 0,
+                hour: 12,
+                kind: EventKind::Click,
+                position: 0,
+                quantity: 0,
+                value: 10.0,
+            })
+            .collect()
+    }
+
+    /// Learners 0, 2 and 4; guest 1 did exactly what learner 0 did, guest 3 shares a product
+    /// with learners 0 and 2 and another with learner 4. Guests find their neighbours among
+    /// the learners, and the learners' lists and neighbours are as without guests. Unlike
+    /// learner 0, whose own touches sit on its products' lists, guest 1 has learner 0 as its
+    /// nearest neighbour: the one way a guest is not served as a learner with its events.
+    #[test]
+    fn guests_find_neighbours_among_learners_and_move_nothing_shared() {
+        let catalog = Catalog::generate(&CatalogParams::default(), 8, 30, 1);
+        let ctx = BuildContext {
+            catalog: &catalog,
+            population: 10,
+            days: 30,
+            seed: 1,
+        };
+        let shop = Shop {
+            day: 0,
+            days: 30,
+            catalog: &catalog,
+            slate_size: 8,
+            cross_sell_size: 2,
+            segments: &[],
+            population: 10,
+        };
+        let spec = super::super::defaults(&ENTRY.info);
+        let learners = [
+            clicks(0, &[1, 2, 3]),
+            clicks(2, &[2, 3, 4]),
+            clicks(4, &[7, 8]),
+        ]
+        .concat();
+        let guests = [clicks(1, &[1, 2, 3]), clicks(3, &[3, 7])].concat();
+        let mut alone = UserCf::new(&spec, &ctx);
+        let mut hosting = UserCf::new(&spec, &ctx);
+        alone.learn(&shop, &DayLog::new(0, learners.clone()));
+        hosting.learn(&shop, &DayLog::new(0, learners));
+        hosting.remember(&shop, &DayLog::new(0, guests));
+
+        assert_eq!(alone.touched_by, hosting.touched_by);
+        assert_eq!(alone.touched_len, hosting.touched_len);
+        assert_eq!(alone.covered, hosting.covered);
+        for s in [0, 2, 4] {
+            assert_eq!(alone.neighbours_of(s), hosting.neighbours_of(s));
+            assert_eq!(alone.norms[s as usize], hosting.norms[s as usize]);
+        }
+        let ids = |s| -> Vec<ShopperId> { hosting.neighbours_of(s).iter().map(|n| n.0).collect() };
+        assert_eq!(ids(0), vec![2]);
+        assert_eq!(ids(1), vec![0, 2]);
+        assert_eq!(ids(3), vec![4, 0, 2]);
+        assert_eq!(hosting.norms[1], hosting.norms[0]);
+        assert!(hosting.memory.is_guest(1) && !hosting.memory.is_guest(0));
+        assert_eq!(hosting.memory.of(1), hosting.memory.of(0));
+        assert!(alone.neighbours_of(1).is_empty());
     }
 }

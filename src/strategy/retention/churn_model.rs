@@ -4,6 +4,7 @@
 use super::Retention;
 use crate::rng::SimRng;
 use crate::stats::auc;
+use crate::strategy::guests::Guests;
 use crate::strategy::registry::{BuildContext, Entry, Family, Param, StrategyInfo, StrategySpec};
 use crate::world::{Campaign, DayLog, EventKind, EventMask, Offer, Shop, ShopperId, ShopperView};
 
@@ -118,6 +119,11 @@ struct Fit {
 /// the logistic regression (Newton steps from yesterday's weights, ridge-penalised) and
 /// sends a discount offer to the riskiest `share` of its known shoppers, at most once per
 /// `cooldown_days` each. No offers before the first fit.
+///
+/// A guest, a shopper served but never learned from, is followed as a learner is (what was
+/// seen of them, their last offer) and scored each night by the learners' model against the
+/// learners' threshold, so a guest gets an offer exactly when a learner with the same record
+/// would; guests are never training examples and do not count in the riskiest share.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChurnModel {
     horizon: u32,
@@ -136,6 +142,8 @@ pub struct ChurnModel {
     /// Whether each shopper was at or above the threshold last night.
     risky: Vec<bool>,
     fit: Option<Fit>,
+    /// Shoppers whose `seen`, `last_offer` and `risky` are kept for serving only.
+    guests: Guests,
 }
 
 impl ChurnModel {
@@ -162,6 +170,7 @@ impl ChurnModel {
             threshold: f64::INFINITY,
             risky: vec![false; n],
             fit: None,
+            guests: Guests::new(ctx.population),
         }
     }
 
@@ -185,16 +194,21 @@ impl ChurnModel {
         }
     }
 
-    fn observe(&mut self, log: &DayLog) {
+    /// Follows the shoppers of `log`: learners' visits also become marks, the labels of
+    /// training examples; guests' do not, and the guests are marked as such.
+    fn observe(&mut self, log: &DayLog, guests: bool) {
         let mut order = None;
         for e in log.events() {
             let Some(s) = self.seen.get_mut(e.shopper as usize) else {
                 continue;
             };
+            if guests {
+                self.guests.insert(e.shopper);
+            }
             s.first_seen = s.first_seen.min(e.day);
             match e.kind {
                 EventKind::Visit => {
-                    if s.last_visit != e.day {
+                    if s.last_visit != e.day && !guests {
                         self.marks.push((e.shopper, e.day, *s));
                     }
                     s.visits += 1;
@@ -217,7 +231,7 @@ impl ChurnModel {
         }
     }
 
-    /// Labelled examples for cutoff `cutoff`: every shopper known by then, with what was seen
+    /// Labelled examples for cutoff `cutoff`: every learner known by then, with what was seen
     /// of them at its end, labelled true when they have not visited since.
     fn examples(&self, cutoff: u32) -> Vec<([f64; F], bool)> {
         // The first visit after the cutoff, per shopper: what was seen before it is what was
@@ -232,8 +246,11 @@ impl ChurnModel {
         self.seen
             .iter()
             .zip(came_back)
-            .filter(|(s, _)| s.first_seen <= cutoff)
-            .map(|(now, back)| match self.marks.get(back as usize) {
+            .enumerate()
+            .filter(|(id, (s, _))| {
+                s.first_seen <= cutoff && !self.guests.contains(*id as ShopperId)
+            })
+            .map(|(_, (now, back))| match self.marks.get(back as usize) {
                 Some((_, _, before)) => (features(cutoff, before), false),
                 None => (features(cutoff, now), true),
             })
@@ -285,11 +302,16 @@ impl ChurnModel {
         }
     }
 
-    /// Every shopper's risk as of the end of day `now`; `None` for shoppers not known yet.
+    /// Every learner's risk as of the end of day `now`; `None` for shoppers not known yet
+    /// and for guests.
     fn risks_now(&self, now: u32) -> Vec<Option<f64>> {
         self.seen
             .iter()
-            .map(|s| (s.first_seen <= now).then(|| score(&self.weights, &features(now, s))))
+            .enumerate()
+            .map(|(id, s)| {
+                let known = s.first_seen <= now && !self.guests.contains(id as ShopperId);
+                known.then(|| score(&self.weights, &features(now, s)))
+            })
             .collect()
     }
 }
@@ -352,7 +374,7 @@ impl Retention for ChurnModel {
     }
 
     fn learn(&mut self, _: &Shop, log: &DayLog) {
-        self.observe(log);
+        self.observe(log, false);
         let today = log.day;
         let horizon = self.horizon;
         self.marks.retain(|(_, day, _)| day + horizon > today);
@@ -394,6 +416,19 @@ impl Retention for ChurnModel {
             };
             for (flag, risk) in self.risky.iter_mut().zip(risks) {
                 *flag = risk.is_some_and(|r| r >= self.threshold);
+            }
+        }
+    }
+
+    fn remember(&mut self, _: &Shop, log: &DayLog) {
+        self.observe(log, true);
+        if self.fit.is_some() {
+            // Scored as the learners were tonight: every guest, since risk grows with the
+            // days away.
+            let today = log.day;
+            for g in self.guests.iter() {
+                let risk = score(&self.weights, &features(today, &self.seen[g as usize]));
+                self.risky[g as usize] = risk >= self.threshold;
             }
         }
     }

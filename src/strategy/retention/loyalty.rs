@@ -24,7 +24,9 @@ pub(super) const ENTRY: Entry<dyn Retention> = Entry {
 /// feel lower by the cashback, a balance is a reason to come back) and costs the rewards.
 ///
 /// The shop's ledger is rebuilt nightly from the orders it observes, as a real programme's
-/// would be, for the insights.
+/// would be, for the insights. Serving reads only the terms (each shopper's points are in
+/// their history), so a guest, a shopper served but never learned from, is served as a
+/// learner is with nothing to remember; the ledger stays the learners'.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoyaltyProgramme {
     terms: Loyalty,

@@ -15,7 +15,7 @@ pub(super) const ENTRY: Entry<dyn Retention> = Entry {
     build: |_, _| Box::new(NoRetention),
 };
 
-/// Sends no offers.
+/// Sends no offers, to learners and guests alike.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoRetention;
 

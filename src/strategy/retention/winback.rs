@@ -22,7 +22,8 @@ pub(super) const ENTRY: Entry<dyn Retention> = Entry {
 
 /// Recency rule: a shopper whose last visit (or sign-up, if they never came) is `after_days`
 /// old gets an offer, and another every `every_days` while they stay away. It needs no
-/// memory: the shopper's history says how long they have been gone.
+/// memory: the shopper's history says how long they have been gone, so a guest (a shopper
+/// served but never learned from) is served as a learner is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Winback {
     after: u32,

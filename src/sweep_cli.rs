@@ -130,6 +130,8 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
             dir
         }
     };
+    // Refused before anything is written: an allocation failure would abort mid-sweep.
+    let threads = runs_at_once(&plan, args.threads)?;
     let mut prepared = prepare(&plan, &dir, shard, args.resume)?;
     if let Some(line) = prepared.dropped {
         eprintln!(
@@ -142,7 +144,6 @@ pub fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         None if shard.count > 1 => format!("shard {} of {}: ", shard.index, shard.count),
         None => String::new(),
     };
-    let threads = runs_at_once(&plan, args.threads)?;
     let todo = prepared.todo.len();
     eprintln!(
         "{whose}{todo} run{} to do{}, {} thread{}",
@@ -239,15 +240,19 @@ fn runs_at_once(plan: &Plan, asked: Option<u16>) -> Result<usize, Failure> {
     let each = need.total().saturating_sub(need.baseline).max(1);
     let fit = limit.bytes.saturating_sub(need.baseline) / each;
     if fit == 0 {
+        let which = if plan.grid.is_empty() {
+            String::new()
+        } else {
+            format!(" of grid point {point} ({})", plan.label(point))
+        };
         return Err(Failure::BadInput(format!(
-            "{}: a run of grid point {point} ({}) needs about {} of memory, but {} is \
-             available under {}; shrink {}",
+            "{}: a run{which} needs about {} of memory, but {} is available under {}; \
+             shrink {}",
             plan.name,
-            plan.label(point),
             footprint::bytes(need.total()),
             footprint::bytes(limit.bytes),
             limit.source,
-            need.keys_to_shrink().join(", or ")
+            shrink(&need)
         )));
     }
     if (fit as usize) < threads {
@@ -262,6 +267,20 @@ fn runs_at_once(plan: &Plan, asked: Option<u16>) -> Result<usize, Failure> {
         return Ok(fit as usize);
     }
     Ok(threads)
+}
+
+/// The keys that shrink a run, as a plan sets them: `run`'s flags for them are not `sweep`'s
+/// (only --shoppers is).
+fn shrink(need: &footprint::Footprint) -> String {
+    let keys: Vec<String> = need
+        .keys_to_shrink()
+        .iter()
+        .map(|k| {
+            k.replace(" (or --true-effect off)", "")
+                .replace(" (or --cuped-days 0)", "")
+        })
+        .collect();
+    keys.join(", or ")
 }
 
 /// `sweep-aa-audit-1a2b3c4d`: the plan's name (made safe for a folder) and the start of its

@@ -598,3 +598,32 @@ fn the_table_shows_the_json_figures_row_by_row() {
         notes[0].starts_with("Rates are counts of runs with their 95% Clopper–Pearson intervals.")
     );
 }
+
+#[test]
+fn a_plan_whose_runs_do_not_fit_in_memory_is_refused_before_running() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v 4000000 && exec {} sweep aa-audit --shoppers 50000000 --replications 1 --out {}",
+            env!("CARGO_BIN_EXE_shoplab"),
+            tmp.path().join("big").display()
+        ))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    for fragment in [
+        "aa-audit: a run needs about ",
+        " GB of memory, but ",
+        "available under the address-space limit (ulimit -v)",
+        "shrink experiment.true_effect = false, or shoppers (or --shoppers)",
+    ] {
+        assert!(stderr.contains(fragment), "no {fragment:?} in {stderr}");
+    }
+    assert!(
+        !stderr.contains("--true-effect"),
+        "not a flag of sweep: {stderr}"
+    );
+    assert!(!tmp.path().join("big").exists(), "nothing is written");
+}

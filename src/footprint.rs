@@ -5,8 +5,8 @@
 //! [`estimate`] is a sum of named terms, one per component of a run. The sizes per shopper,
 //! per product and per arm are calibrated against the peak resident size of real runs
 //! (`/usr/bin/time -v`, release build; the figures are in the comments and the README) and
-//! rounded up, so the estimate errs on the large side by 4–55% (the README lists the runs). A change to what a run keeps
-//! (a second truth run, copies of strategies) needs a term here.
+//! rounded up, so the estimate errs on the large side by 4–55% (the README lists the runs).
+//! A change to what a run keeps needs a term here.
 
 use std::fmt;
 
@@ -41,9 +41,14 @@ pub struct Footprint {
     pub catalog: u64,
     /// The experiment arms' shopper states (each shopper is in one arm).
     pub arm_states: u64,
-    /// What the experiment arms' strategies remember and learn.
+    /// What the experiment arms' strategies remember and learn (every copy of them, with
+    /// `experiment.replicates`).
     pub strategies: u64,
-    /// The true-effect runs: every arm again on the whole population, with its strategies.
+    /// The in-experiment truth: every arm serves the shoppers outside it as guests, with
+    /// their states and what its strategies remember of them.
+    pub guests: u64,
+    /// The rollout truth: each distinct arm again on the whole population, with its
+    /// strategies.
     pub truth_runs: u64,
     /// The CUPED pre-period: a copy of the world and the control arm on everyone.
     pub pre_period: u64,
@@ -55,7 +60,7 @@ impl Footprint {
     /// The estimated peak, in bytes. The pre-period runs, and is freed, before the arms are
     /// built: the peak is the larger of the two phases.
     pub fn total(&self) -> u64 {
-        let experiment = self.arm_states + self.strategies + self.truth_runs;
+        let experiment = self.arm_states + self.strategies + self.guests + self.truth_runs;
         self.population + self.catalog + self.baseline + experiment.max(self.pre_period)
     }
 
@@ -72,7 +77,7 @@ impl Footprint {
                 "the number of arms or catalog.products (learning recommenders keep tables per product)",
             ),
             (
-                self.truth_runs,
+                self.guests + self.truth_runs,
                 "experiment.true_effect = false (or --true-effect off)",
             ),
             (self.pre_period, "experiment.cuped_days (or --cuped-days 0)"),
@@ -96,26 +101,48 @@ pub fn estimate(s: &Scenario) -> Footprint {
     let population = shoppers * (POPULATION_BYTES + 4 * dim);
     let catalog = products * (PRODUCT_BYTES + 4 * dim);
     let arm_states = shoppers * ARM_STATE_BYTES + arms * ARM_FIXED_BYTES;
-    // Each experiment arm meets its share of the population.
+    // Each experiment arm meets its share of the population, split between its copies of
+    // the strategies; each copy keeps its own tables per shopper of the population and per
+    // product.
+    let copies = u64::from(s.experiment.replicates.max(1));
+    let met = |a: &crate::scenario::ArmSpec| (a.traffic * shoppers as f64).ceil() as u64;
     let strategies: u64 = s
         .arms
         .iter()
-        .map(|a| {
-            let met = (a.traffic * shoppers as f64).ceil() as u64;
-            arm_strategies(a, shoppers, met, products)
-        })
+        .map(|a| copies * arm_strategies(a, shoppers, met(a).div_ceil(copies), products))
         .sum();
-    let truth_runs = if s.true_effect() {
-        s.arms
+    let (guests, truth_runs) = if s.true_effect() {
+        // Guests: everyone outside the arm, with a state and a memory of their own.
+        let guests = s
+            .arms
+            .iter()
+            .map(|a| {
+                let outside = shoppers.saturating_sub(met(a));
+                outside * ARM_STATE_BYTES + guest_memory(a) * outside
+            })
+            .sum();
+        // Rollout: one run per distinct bundle of strategies (identical arms share one).
+        let mut distinct: Vec<&crate::scenario::ArmSpec> = Vec::new();
+        for a in &s.arms {
+            let same = |b: &&crate::scenario::ArmSpec| {
+                (&a.recommender, &a.pricing, &a.retention, &a.email)
+                    == (&b.recommender, &b.pricing, &b.retention, &b.email)
+            };
+            if !distinct.iter().any(same) {
+                distinct.push(a);
+            }
+        }
+        let rollout = distinct
             .iter()
             .map(|a| {
                 shoppers * ARM_STATE_BYTES
                     + ARM_FIXED_BYTES
                     + arm_strategies(a, shoppers, shoppers, products)
             })
-            .sum()
+            .sum();
+        (guests, rollout)
     } else {
-        0
+        (0, 0)
     };
     let pre_period = match (s.experiment.cuped_days, s.arms.first()) {
         (0, _) | (_, None) => 0,
@@ -131,10 +158,19 @@ pub fn estimate(s: &Scenario) -> Footprint {
         catalog,
         arm_states,
         strategies,
+        guests,
         truth_runs,
         pre_period,
         baseline: BASELINE_BYTES,
     }
+}
+
+/// Bytes a strategy bundle remembers per guest: what it keeps per shopper it meets.
+fn guest_memory(arm: &crate::scenario::ArmSpec) -> u64 {
+    [&arm.recommender, &arm.pricing, &arm.retention, &arm.email]
+        .into_iter()
+        .map(|spec| strategy_memory(spec).unwrap_or(UNKNOWN_STRATEGY).per_met)
+        .sum()
 }
 
 fn arm_strategies(arm: &crate::scenario::ArmSpec, population: u64, met: u64, products: u64) -> u64 {

@@ -14,9 +14,17 @@ pub fn signed_percent(x: f64) -> String {
     format!("{:+.1}%", 100.0 * x)
 }
 
-/// `[-2.0, +10.2]`: an interval of a relative change, in percent.
+/// `[-2.0, +10.2]`: an interval of a relative change, in percent. An infinite end (a lift
+/// whose control is not clearly away from 0, see `stats::Comparison`) reads "unbounded".
 pub fn interval(lo: f64, hi: f64) -> String {
-    format!("[{:+.1}, {:+.1}]", 100.0 * lo, 100.0 * hi)
+    let end = |x: f64| {
+        if x.is_finite() {
+            format!("{:+.1}", 100.0 * x)
+        } else {
+            "unbounded".to_string()
+        }
+    };
+    format!("[{}, {}]", end(lo), end(hi))
 }
 
 /// A number as a person would write it: `0.02`, `75`, but `1e-300` and `1e308` rather than

@@ -16,9 +16,10 @@
 
 use serde::Serialize;
 
+use crate::experiment::analysis::per_visit;
 use crate::experiment::{ArmSnapshot, Snapshot};
 use crate::scenario::{ArmCosts, Scenario};
-use crate::stats::{ratio_comparison, sample_size_means, sample_size_proportions};
+use crate::stats::{sample_size_means, sample_size_proportions};
 
 /// A money or ratio figure under low, mid and high assumptions.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -183,12 +184,9 @@ fn figure<T>(margin: Range, costs: CostModel, f: impl Fn(f64, f64, f64) -> T) ->
     }
 }
 
-/// The ROI of every arm but the control (`None` for the control and where the per-visit
-/// comparison has not enough data).
+/// The ROI of every arm against its baseline (`None` for the control and where the
+/// per-visit comparison has not enough data).
 pub fn analyze(scenario: &Scenario, snapshot: &Snapshot) -> Vec<Option<ArmRoi>> {
-    let Some(control) = snapshot.arms.first() else {
-        return Vec::new();
-    };
     let costs_of = |name: &str| {
         scenario
             .costs
@@ -197,22 +195,17 @@ pub fn analyze(scenario: &Scenario, snapshot: &Snapshot) -> Vec<Option<ArmRoi>> 
             .map(CostModel::of)
             .unwrap_or_default()
     };
-    let control_costs = costs_of(&control.name);
     snapshot
         .arms
         .iter()
         .enumerate()
         .map(|(i, arm)| {
-            (i > 0)
-                .then(|| {
-                    arm_roi(
-                        scenario,
-                        control,
-                        arm,
-                        costs_of(&arm.name).minus(control_costs),
-                    )
-                })
-                .flatten()
+            let control = snapshot
+                .arms
+                .get(arm.baseline)
+                .filter(|_| arm.baseline != i)?;
+            let costs = costs_of(&arm.name).minus(costs_of(&control.name));
+            arm_roi(scenario, control, arm, costs)
         })
         .collect()
 }
@@ -234,22 +227,8 @@ fn arm_roi(
         mid: visits * c.diff,
         high: visits * c.diff_ci.1,
     };
-    let revenue = scale(
-        ratio_comparison(
-            &control.moments.visit_value,
-            &arm.moments.visit_value,
-            alpha,
-        )
-        .ok()?,
-    );
-    let margin = scale(
-        ratio_comparison(
-            &control.moments.visit_margin,
-            &arm.moments.visit_margin,
-            alpha,
-        )
-        .ok()?,
-    );
+    let revenue = scale(per_visit(control, arm, false, alpha).ok()?);
+    let margin = scale(per_visit(control, arm, true, alpha).ok()?);
     let annual = |o: f64, r: f64| annual_cost(o, r, months);
     Some(ArmRoi {
         incremental_revenue: revenue,

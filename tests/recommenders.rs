@@ -53,6 +53,11 @@ fn conversion(recommender: &str, seed: u64) -> f64 {
     run(scenario).arms[0].metrics.conversion_rate
 }
 
+/// Learning recommenders beat best sellers, which beat random slates, by as much as field
+/// experiments report (docs/CALIBRATION.md): item-to-item recommendations convert 2–15%
+/// more visits than best sellers (Jannach & Hegelich 2009), and the better of the learned
+/// ones 15–50% more than random slates, the nearest thing to no recommender (Lee &
+/// Hosanagar 2016/2019).
 #[test]
 fn learning_recommenders_beat_best_sellers_which_beat_random() {
     for seed in [1, 2, 3] {
@@ -63,9 +68,16 @@ fn learning_recommenders_beat_best_sellers_which_beat_random() {
         let report = format!(
             "seed {seed}: random {random}, popularity {popularity}, item-cf {item_cf}, mf {mf}"
         );
-        assert!(popularity > 1.1 * random, "{report}");
-        assert!(item_cf > 1.1 * popularity, "{report}");
-        assert!(mf > 1.1 * popularity, "{report}");
+        assert!(popularity > random, "{report}");
+        assert!(item_cf > popularity && mf > popularity, "{report}");
+        assert!(
+            (1.02..=1.15).contains(&(item_cf / popularity)),
+            "item-cf over best sellers, {report}"
+        );
+        assert!(
+            (1.15..=1.5).contains(&(item_cf.max(mf) / random)),
+            "the better learned over random, {report}"
+        );
     }
 }
 

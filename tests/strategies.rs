@@ -10,8 +10,8 @@ use shoplab::scenario::Scenario;
 use shoplab::strategy::registry::{self, infos, BuildContext, Family, StrategySpec};
 use shoplab::strategy::{Pricing, Strategies};
 use shoplab::world::{
-    Campaign, CartLine, DayContext, DayLog, DayOutput, Due, History, Offer, ProductInfo, Shop,
-    ShopperState, ShopperView, World,
+    Campaign, CartLine, CatalogParams, DayContext, DayLog, DayOutput, Due, History, Offer,
+    ProductInfo, SegmentParams, Shop, ShopperState, ShopperView, World, WorldParams,
 };
 use shoplab::{Engine, Snapshot};
 
@@ -45,26 +45,60 @@ fn whole_population(seed: u64, shoppers: u32, days: u32, arm: &str) -> ArmSnapsh
     run(parse(&text)).arms.remove(0)
 }
 
+/// The scenario with the `classroom` world's constants (keeping its own newsletter rhythm,
+/// catalog size and segments), where the mechanisms under test have effects large enough to
+/// show at a test's size; the calibrated default world's are as small as field experiments
+/// report (docs/CALIBRATION.md).
+fn in_classroom(s: Scenario) -> Scenario {
+    let classroom = Scenario::load("classroom").unwrap();
+    let old = &classroom.segments[0];
+    let segments = s
+        .segments
+        .iter()
+        .map(|seg| SegmentParams {
+            churn_hazard: old.churn_hazard,
+            email_responsiveness: old.email_responsiveness,
+            ..seg.clone()
+        })
+        .collect();
+    Scenario {
+        world: WorldParams {
+            newsletter_every_days: s.world.newsletter_every_days,
+            ..classroom.world
+        },
+        catalog: CatalogParams {
+            price_median: classroom.catalog.price_median,
+            price_spread: classroom.catalog.price_spread,
+            ..s.catalog.clone()
+        },
+        segments,
+        ..s
+    }
+}
+
 fn arm<'a>(snapshot: &'a Snapshot, name: &str) -> &'a ArmSnapshot {
     snapshot.arms.iter().find(|a| a.name == name).unwrap()
 }
 
 #[test]
 fn send_time_beats_fixed_hour_on_open_rate() {
+    // In the calibrated world a good hour opens about 15% more than a bad one; a fifth of
+    // 8,000 shoppers measures that to within several points.
     for seed in SEEDS {
         let snapshot = run(built_in("email-timing", seed, 8_000, 21));
         let (fixed, learned) = (arm(&snapshot, "fixed-10am"), arm(&snapshot, "send-time"));
         let (f, s) = (fixed.metrics.open_rate, learned.metrics.open_rate);
         assert!(
-            s > 1.2 * f,
+            s > 1.04 * f,
             "seed {seed}: send-time {s:.3} vs fixed-hour {f:.3}"
         );
     }
 }
 
-/// One arm on the whole population of the email-timing world (newsletters every 3 days).
+/// One arm on the whole population of the email-timing scenario (newsletters every 3 days)
+/// in the classroom world.
 fn email_world(seed: u64, email: &str) -> ArmSnapshot {
-    let mut s = built_in("email-timing", seed, 8_000, 21);
+    let mut s = in_classroom(built_in("email-timing", seed, 8_000, 21));
     let text = format!("[[arms]]\nname = \"only\"\nemail = {email}\n");
     let arms = parse(&text).arms;
     s.arms = arms;
@@ -74,7 +108,8 @@ fn email_world(seed: u64, email: &str) -> ArmSnapshot {
 #[test]
 fn send_time_beats_even_the_best_fixed_hour() {
     // Most shoppers are active around 19:00, so that is the best single hour; learning each
-    // shopper's own hour still opens more, though sparse visits keep the gain small.
+    // shopper's own hour still opens more, though sparse visits keep the gain small (in the
+    // calibrated world, with its flatter hours, about 1%: too small for this size).
     for seed in SEEDS {
         let fixed = email_world(seed, "{ kind = \"fixed-hour\", hour = 19 }");
         let learned = email_world(seed, "\"send-time\"");
@@ -86,11 +121,21 @@ fn send_time_beats_even_the_best_fixed_hour() {
     }
 }
 
+/// One arm on the whole population of the classroom world. The calibrated world's reminders
+/// recover about one cart per hundred sent beyond what shoppers recover on their own: too few
+/// to tell from chance at this size.
+fn classroom_population(seed: u64, shoppers: u32, days: u32, arm: &str) -> ArmSnapshot {
+    let text = format!("[[arms]]\nname = \"only\"\n{arm}\n");
+    let mut s = Scenario::load("classroom").unwrap();
+    (s.seed, s.shoppers, s.days, s.arms) = (seed, shoppers, days, parse(&text).arms);
+    run(s).arms.remove(0)
+}
+
 #[test]
 fn cart_reminders_recover_abandoned_carts_and_report_their_cost() {
     for seed in SEEDS {
-        let without = whole_population(seed, 8_000, 21, "email = \"fixed-hour\"");
-        let with = whole_population(
+        let without = classroom_population(seed, 8_000, 21, "email = \"fixed-hour\"");
+        let with = classroom_population(
             seed,
             8_000,
             21,

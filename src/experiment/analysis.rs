@@ -8,24 +8,27 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::allocation::regret;
-use super::snapshot::{ArmSnapshot, Snapshot};
+use super::snapshot::{ArmSnapshot, ArmTruth, ReplicaSnapshot, Snapshot};
 use crate::metrics::{Metrics, ShopperMoments};
 use crate::scenario::{Allocation, Scenario};
 use crate::stats::{
     benjamini_hochberg, beta_binomial_chance_to_beat, chi_square_independence, cuped_comparison,
-    factorial_effects, holm, normal_chance_to_beat, ratio_comparison, srm_check,
-    two_proportion_z_test, welch_t_test_moments, z_critical, BayesResult, Comparison,
-    FactorialCell, StatsResult,
+    factorial_effects, holm, normal_chance_to_beat, ratio_comparison, replicate_comparison,
+    srm_check, two_proportion_z_test, welch_t_test_moments, BayesResult, Comparison, FactorialCell,
+    StatsResult,
 };
 
-/// One metric of one arm against the control.
+/// One metric of one arm against its baseline (the control unless the arm names another).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct MetricComparison {
-    /// Relative lift (0.15 = +15%); `None` when the control's value is 0.
+    /// Relative lift (0.15 = +15%); `None` when the baseline's value is 0.
     pub lift: Option<f64>,
-    /// Lower end of the interval of the relative lift.
+    /// The lift with its small-sample bias removed (second order; see
+    /// [`Comparison::lift_corrected`]): the figure to average across runs.
+    pub lift_corrected: Option<f64>,
+    /// Lower end of the interval of the relative lift; `None` when unbounded below.
     pub ci_low: Option<f64>,
-    /// Upper end of the interval of the relative lift.
+    /// Upper end of the interval of the relative lift; `None` when unbounded above.
     pub ci_high: Option<f64>,
     /// Two-sided p-value.
     pub p_value: Option<f64>,
@@ -35,18 +38,23 @@ pub struct MetricComparison {
     pub p_value_bh: Option<f64>,
     /// Whether the Holm-adjusted p-value is below α.
     pub significant: bool,
-    /// Posterior probability that the arm is better than the control (lower is better for
-    /// cart abandonment).
+    /// Posterior probability that the arm is better than its baseline (lower is better
+    /// for cart abandonment).
     pub chance_to_beat: Option<f64>,
-    /// Expected loss, in the metric's units, of choosing the arm over the control.
+    /// Expected loss, in the metric's units, of choosing the arm over its baseline.
     pub expected_loss: Option<f64>,
-    /// The true lift: the same comparison with both arms run on the whole population.
+    /// The in-experiment truth ("true now"): the lift with every shopper of the population
+    /// served by each arm's strategies as trained in this experiment. What the interval
+    /// estimates.
     pub true_lift: Option<f64>,
-    /// Whether the interval contains the true lift.
+    /// Whether the interval contains `true_lift`.
     pub covered: Option<bool>,
+    /// The rollout truth ("at rollout"): the lift with each arm deployed to every shopper
+    /// and learning from all of them. Its difference from `true_lift` is the rollout gap.
+    pub rollout_lift: Option<f64>,
 }
 
-/// The metrics compared against the control, in report order.
+/// The metrics compared against the baseline, in report order.
 pub const COMPARED: [&str; 6] = [
     "conversion_rate",
     "buyer_rate",
@@ -69,15 +77,37 @@ pub fn value(m: &Metrics, metric: &str) -> f64 {
     }
 }
 
-/// The test each metric is analysed with (docs/ARCHITECTURE.md §5): delta method for ratio
-/// metrics clustered by shopper, Welch for means per shopper, two-proportion z for
-/// proportions.
+/// A metric as a ratio of totals (numerator, denominator), for one copy of an arm's
+/// strategies: the unit of the replicate analysis.
+fn totals(r: &ReplicaSnapshot, metric: &str) -> (f64, f64) {
+    let (c, m) = (&r.counts, &r.moments);
+    match metric {
+        "conversion_rate" => (c.orders as f64, c.visits as f64),
+        "buyer_rate" => (m.buyers as f64, m.assigned as f64),
+        "aov" => (c.revenue, c.orders as f64),
+        "revenue_per_shopper" => (c.revenue, m.assigned as f64),
+        "margin_per_shopper" => (c.gross_margin - c.message_cost, m.assigned as f64),
+        "cart_abandonment_rate" => (c.abandoned as f64, c.carts as f64),
+        _ => unreachable!("unknown compared metric {metric}"),
+    }
+}
+
+/// The test docs/ARCHITECTURE.md §5 prescribes for each metric: delta method for ratio
+/// metrics clustered by shopper, Welch for means per shopper, the score test for
+/// proportions — or, when the arms have several copies of their strategies, the replicate
+/// comparison with the copy as the unit.
 fn test(
     control: &ArmSnapshot,
     arm: &ArmSnapshot,
     metric: &str,
     alpha: f64,
 ) -> StatsResult<Comparison> {
+    if !control.replicas.is_empty() && !arm.replicas.is_empty() {
+        let pairs = |a: &ArmSnapshot| -> Vec<(f64, f64)> {
+            a.replicas.iter().map(|r| totals(r, metric)).collect()
+        };
+        return replicate_comparison(&pairs(control), &pairs(arm), alpha);
+    }
     let (c, t) = (&control.moments, &arm.moments);
     match metric {
         "conversion_rate" => ratio_comparison(&c.conversion, &t.conversion, alpha),
@@ -93,25 +123,61 @@ fn test(
     }
 }
 
-/// Chance to beat control: Beta-Binomial for proportions, a normal posterior otherwise.
+/// Revenue (or, with `margin`, net margin) per visit of an arm against its baseline, the
+/// basis of ROI: per shopper by the delta method, or per copy of the strategies when the
+/// arms have several.
+pub fn per_visit(
+    control: &ArmSnapshot,
+    arm: &ArmSnapshot,
+    margin: bool,
+    alpha: f64,
+) -> StatsResult<Comparison> {
+    if !control.replicas.is_empty() && !arm.replicas.is_empty() {
+        let pairs = |a: &ArmSnapshot| -> Vec<(f64, f64)> {
+            a.replicas
+                .iter()
+                .map(|r| {
+                    let c = &r.counts;
+                    let value = if margin {
+                        c.gross_margin - c.message_cost
+                    } else {
+                        c.revenue
+                    };
+                    (value, c.visits as f64)
+                })
+                .collect()
+        };
+        return replicate_comparison(&pairs(control), &pairs(arm), alpha);
+    }
+    let pick = |a: &ArmSnapshot| {
+        if margin {
+            a.moments.visit_margin
+        } else {
+            a.moments.visit_value
+        }
+    };
+    ratio_comparison(&pick(control), &pick(arm), alpha)
+}
+
+/// Chance to beat the baseline: Beta-Binomial for proportions (per shopper), a normal
+/// posterior on the difference otherwise.
 fn bayes(
     control: &ArmSnapshot,
     arm: &ArmSnapshot,
     metric: &str,
     test: &Comparison,
-    alpha: f64,
 ) -> StatsResult<BayesResult> {
     let (c, t) = (&control.moments, &arm.moments);
+    let per_shopper = arm.replicas.is_empty();
     let result = match metric {
-        "buyer_rate" => beta_binomial_chance_to_beat(c.buyers, c.assigned, t.buyers, t.assigned)?,
-        "cart_abandonment_rate" => {
+        "buyer_rate" if per_shopper => {
+            beta_binomial_chance_to_beat(c.buyers, c.assigned, t.buyers, t.assigned)?
+        }
+        "cart_abandonment_rate" if per_shopper => {
             let (cc, tc) = (&control.counts, &arm.counts);
             beta_binomial_chance_to_beat(cc.abandoned, cc.carts, tc.abandoned, tc.carts)?
         }
-        _ => normal_chance_to_beat(
-            test.diff,
-            (test.diff_ci.1 - test.diff_ci.0) / (2.0 * z_critical(alpha)),
-        )?,
+        _ => normal_chance_to_beat(test.diff, test.diff_se)?,
     };
     Ok(if metric == "cart_abandonment_rate" {
         // Fewer abandoned carts is better: flip the direction.
@@ -125,39 +191,43 @@ fn bayes(
     })
 }
 
+/// `t / c − 1` of a metric between two truths, where both exist and `c` is not 0.
+fn truth_lift(c: Option<&ArmTruth>, t: Option<&ArmTruth>, metric: &str) -> Option<f64> {
+    let (c, t) = (value(&c?.metrics, metric), value(&t?.metrics, metric));
+    (c != 0.0).then(|| t / c - 1.0)
+}
+
 fn compare_metric(
     control: &ArmSnapshot,
     arm: &ArmSnapshot,
     metric: &str,
     alpha: f64,
 ) -> MetricComparison {
-    let true_lift = match (&control.truth, &arm.truth) {
-        (Some(c), Some(t)) => {
-            let (c, t) = (value(&c.metrics, metric), value(&t.metrics, metric));
-            (c != 0.0).then(|| t / c - 1.0)
-        }
-        _ => None,
-    };
+    let true_lift = truth_lift(control.truth.as_ref(), arm.truth.as_ref(), metric);
+    let rollout_lift = truth_lift(control.rollout.as_ref(), arm.rollout.as_ref(), metric);
     // An arm (or control) that met nobody has no value to compare: no lift, rather than
     // −100% against an empty arm.
     if control.moments.assigned == 0 || arm.moments.assigned == 0 {
         return MetricComparison {
             true_lift,
+            rollout_lift,
             ..MetricComparison::default()
         };
     }
     match test(control, arm, metric, alpha) {
         Ok(t) => {
-            let b = bayes(control, arm, metric, &t, alpha).ok();
+            let b = bayes(control, arm, metric, &t).ok();
             MetricComparison {
                 lift: Some(t.lift),
-                ci_low: Some(t.ci_low),
-                ci_high: Some(t.ci_high),
+                lift_corrected: Some(t.lift_corrected),
+                ci_low: t.ci_low.is_finite().then_some(t.ci_low),
+                ci_high: t.ci_high.is_finite().then_some(t.ci_high),
                 p_value: Some(t.p_value),
                 chance_to_beat: b.map(|b| b.prob_treatment_better),
                 expected_loss: b.map(|b| b.expected_loss_treatment),
                 true_lift,
                 covered: true_lift.map(|l| t.ci_low <= l && l <= t.ci_high),
+                rollout_lift,
                 ..MetricComparison::default()
             }
         }
@@ -166,33 +236,35 @@ fn compare_metric(
             MetricComparison {
                 lift: (c != 0.0).then(|| t / c - 1.0),
                 true_lift,
+                rollout_lift,
                 ..MetricComparison::default()
             }
         }
     }
 }
 
-/// Compares every arm but the control with the control on every metric of [`COMPARED`],
+/// Compares every arm but the control with its baseline on every metric of [`COMPARED`],
 /// and adjusts the p-values across all arms × metrics (Holm and Benjamini–Hochberg).
 /// Where a test has not enough data, the interval and p-values are `None`.
 pub fn compare_all(
     snapshot: &Snapshot,
     alpha: f64,
 ) -> Vec<Option<BTreeMap<&'static str, MetricComparison>>> {
-    let Some(control) = snapshot.arms.first() else {
-        return Vec::new();
-    };
     let mut all: Vec<Option<BTreeMap<&'static str, MetricComparison>>> = snapshot
         .arms
         .iter()
         .enumerate()
         .map(|(i, arm)| {
-            (i > 0).then(|| {
+            let control = snapshot
+                .arms
+                .get(arm.baseline)
+                .filter(|_| arm.baseline != i)?;
+            Some(
                 COMPARED
                     .iter()
                     .map(|&m| (m, compare_metric(control, arm, m, alpha)))
-                    .collect()
-            })
+                    .collect(),
+            )
         })
         .collect();
     let raw: Vec<f64> = all
@@ -261,13 +333,13 @@ pub struct Sequential {
     pub sequential_first_significant_day: Option<u32>,
 }
 
-/// Sequential status of every arm but the control.
+/// Sequential status of every arm compared with a baseline.
 pub fn sequential(snapshot: &Snapshot, alpha: f64) -> Vec<Sequential> {
     snapshot
         .arms
         .iter()
         .enumerate()
-        .skip(1)
+        .filter(|(i, a)| a.baseline != *i)
         .map(|(arm, a)| {
             let last = a.looks.last();
             let first = |p: fn(&super::monitor::Look) -> Option<f64>| {
@@ -402,25 +474,24 @@ pub struct Cuped {
     pub p_value: f64,
 }
 
-/// CUPED comparisons, when the scenario has a pre-period.
+/// CUPED comparisons against each arm's baseline, when the scenario has a pre-period and
+/// one copy of each arm's strategies (CUPED adjusts per shopper; with several copies the
+/// copy is the unit, and a covariate per copy would need a pre-period per copy).
 pub fn cuped(scenario: &Scenario, snapshot: &Snapshot, alpha: f64) -> Vec<Cuped> {
-    if scenario.experiment.cuped_days == 0 {
+    if scenario.experiment.cuped_days == 0 || scenario.experiment.replicates > 1 {
         return Vec::new();
     }
-    let Some(control) = snapshot.arms.first() else {
-        return Vec::new();
-    };
-    let reduction = control.moments.cuped.variance_reduction().unwrap_or(0.0);
     snapshot
         .arms
         .iter()
         .enumerate()
-        .skip(1)
+        .filter(|(i, a)| a.baseline != *i)
         .filter_map(|(arm, a)| {
+            let control = &snapshot.arms[a.baseline];
             let c = cuped_comparison(&control.moments.cuped, &a.moments.cuped, alpha).ok()?;
             Some(Cuped {
                 arm,
-                variance_reduction: reduction,
+                variance_reduction: control.moments.cuped.variance_reduction().unwrap_or(0.0),
                 lift: c.lift,
                 ci_low: c.ci_low,
                 ci_high: c.ci_high,
@@ -443,7 +514,8 @@ pub struct AllocationReport {
     pub regret: f64,
     /// What an even split would have lost.
     pub regret_even_split: f64,
-    /// Whether regret uses the true revenue per shopper (`true effect`) or the estimates.
+    /// Whether regret uses the arms' revenue per shopper in the in-experiment truth
+    /// (`true effect`) or the estimates.
     pub basis: &'static str,
 }
 

@@ -12,6 +12,20 @@ pub fn bucket(salt: &str, shopper: ShopperId) -> u64 {
     mix64(fnv1a(salt.as_bytes()) ^ mix64(u64::from(shopper))) % BUCKETS
 }
 
+/// Mixed into the replica hash so that a shopper's copy is independent of its arm bucket.
+const REPLICA_KEY: u64 = 0x5245_504c_4943_4153;
+
+/// The copy (0..replicates) of its arm's strategies that serves a shopper: a hash of the
+/// salt and the shopper, independent of the arm's bucket, so every arm's copies (and the
+/// guests of its in-experiment truth) are split alike.
+pub fn replica(salt: &str, shopper: ShopperId, replicates: u32) -> usize {
+    if replicates <= 1 {
+        return 0;
+    }
+    (mix64(fnv1a(salt.as_bytes()) ^ REPLICA_KEY ^ mix64(u64::from(shopper) ^ REPLICA_KEY))
+        % u64::from(replicates)) as usize
+}
+
 /// The arm of a shopper given the arms' traffic shares (summing to 1).
 pub fn assign(salt: &str, shopper: ShopperId, traffic: &[f64]) -> usize {
     let b = bucket(salt, shopper) as f64 + 0.5;
@@ -55,6 +69,20 @@ mod tests {
     fn zero_traffic_arm_gets_nobody() {
         let traffic = [0.5, 0.0, 0.5];
         assert!((0..10_000).all(|id| assign("s", id, &traffic) != 1));
+    }
+
+    #[test]
+    fn replicas_are_balanced_and_independent_of_the_arm() {
+        let traffic = [0.5, 0.5];
+        let mut n = [[0usize; 4]; 2];
+        for id in 0..80_000 {
+            n[assign("exp", id, &traffic)][replica("exp", id, 4)] += 1;
+        }
+        // Each of the 8 (arm, copy) cells expects 10,000; 4 sd of a binomial is ~370.
+        for cell in n.iter().flatten() {
+            assert!((*cell as f64 - 10_000.0).abs() < 400.0, "{n:?}");
+        }
+        assert!((0..1000).all(|id| replica("exp", id, 1) == 0));
     }
 
     #[test]

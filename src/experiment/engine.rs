@@ -5,90 +5,47 @@
 //! merged in chunk order, and every random draw comes from a per-shopper stream; so the
 //! results are byte-identical for any number of threads.
 //!
-//! Beside the experiment's arms, the engine can run every arm on the whole population with
-//! the same streams (the true effect), a pre-period under the control strategies (CUPED
-//! covariates), and Thompson-sampling allocation of shoppers as they arrive.
+//! Beside the experiment's arms, the engine computes the two truths (docs/ARCHITECTURE.md
+//! §6) with the same streams: the *in-experiment* truth, every shopper served by each arm's
+//! strategies as trained in the experiment (the guests of [`cohort`](super::cohort)), and
+//! the *rollout* truth, each arm deployed to the whole population and learning from all of
+//! it. It also runs a pre-period under the control strategies (CUPED covariates) and
+//! Thompson-sampling allocation of shoppers as they arrive.
 
 use rayon::prelude::*;
 
 use super::allocation::thompson_weights;
-use super::assignment::assign;
+use super::assignment::{assign, replica};
+use super::cohort::{ArmRun, Cohort, Moments, CHUNK};
 use super::monitor::ArmMonitor;
-use super::snapshot::{ArmSnapshot, ArmTruth, Snapshot};
+use super::snapshot::{ArmSnapshot, ArmTruth, ReplicaSnapshot, Snapshot};
 use crate::metrics::{Metrics, ShopperMoments};
 use crate::rng::mix64;
 use crate::scenario::{Allocation, ArmSpec, Scenario};
-use crate::strategy::registry::{self, BuildContext};
+use crate::stats::{ratio_comparison, replicate_comparison, Comparison};
+use crate::strategy::registry::BuildContext;
 use crate::strategy::Strategies;
-use crate::world::{Counts, DayContext, DayLog, DayOutput, Shop, ShopperId, ShopperState, World};
+use crate::world::{History, Shop, ShopperId, World};
 
-/// Shoppers per parallel work item. Fixed, so merge order never depends on threads.
-const CHUNK: usize = 1024;
 /// Mixed into the seed of the pre-period so it never reuses the experiment's draws.
 const PRE_PERIOD_SALT: u64 = 0x5052_4550_4552_494f;
-
-/// One arm's strategies, shoppers and tallies.
-struct ArmRun {
-    spec: ArmSpec,
-    strategies: Strategies,
-    ids: Vec<ShopperId>,
-    states: Vec<ShopperState>,
-    /// Pre-period visits of each shopper in `ids` (the CUPED covariate).
-    covariate: Vec<f64>,
-    total: Counts,
-    daily: Vec<Counts>,
-    /// Per-shopper moments after the last day (kept for the experiment's arms only).
-    moments: ShopperMoments,
-    /// Output buffers of the day's chunks, reused every day.
-    outputs: Vec<DayOutput>,
-}
-
-impl ArmRun {
-    fn new(spec: &ArmSpec, ctx: &BuildContext) -> Self {
-        ArmRun {
-            strategies: registry::build(
-                &spec.recommender,
-                &spec.pricing,
-                &spec.retention,
-                &spec.email,
-                ctx,
-            ),
-            spec: spec.clone(),
-            ids: Vec::new(),
-            states: Vec::new(),
-            covariate: Vec::new(),
-            total: Counts::default(),
-            daily: Vec::new(),
-            moments: ShopperMoments::default(),
-            outputs: Vec::new(),
-        }
-    }
-
-    fn reserve(&mut self, shoppers: usize) {
-        self.ids.reserve(shoppers);
-        self.states.reserve(shoppers);
-        self.covariate.reserve(shoppers);
-    }
-
-    fn enrol(&mut self, id: ShopperId, covariate: f64) {
-        self.ids.push(id);
-        self.states.push(ShopperState::default());
-        self.covariate.push(covariate);
-    }
-}
 
 /// Runs a scenario day by day.
 pub struct Engine {
     scenario: Scenario,
     world: World,
     arms: Vec<ArmRun>,
-    truth: Vec<ArmRun>,
+    /// The rollout runs, one per distinct bundle of strategies (identical arms share one).
+    rollout: Vec<ArmRun>,
+    /// Per arm, its rollout run.
+    rollout_of: Vec<usize>,
     monitors: Vec<ArmMonitor>,
     /// Shoppers not yet assigned (adaptive allocation assigns them on arrival), by
     /// sign-up day then id.
     pending: Vec<ShopperId>,
     covariates: Vec<f64>,
     allocation: Vec<Vec<f64>>,
+    salt: String,
     day: u32,
 }
 
@@ -103,47 +60,64 @@ impl Engine {
             seed: scenario.seed,
         };
         let covariates = pre_period(&world, &scenario, &ctx);
+        let truth = scenario.true_effect();
+        let replicates = scenario.experiment.replicates;
         let mut arms: Vec<ArmRun> = scenario
             .arms
             .iter()
-            .map(|spec| ArmRun::new(spec, &ctx))
+            .map(|spec| ArmRun::new(spec, &ctx, replicates, truth))
             .collect();
         let traffic: Vec<f64> = scenario.arms.iter().map(|a| a.traffic).collect();
         let adaptive = scenario.experiment.allocation == Allocation::Thompson;
-        let mut pending = Vec::new();
-        let mut placed = Vec::with_capacity(scenario.shoppers as usize);
         let salt = scenario.salt();
-        for id in 0..scenario.shoppers {
-            if adaptive && world.population().profile(id).signup_day > 0 {
-                pending.push(id);
-            } else {
-                placed.push((id, assign(&salt, id, &traffic)));
-            }
-        }
+        // Each shopper's arm (None: assigned on arrival) and copy.
+        let placed: Vec<(Option<usize>, usize)> = (0..scenario.shoppers)
+            .map(|id| {
+                let arm = (!adaptive || world.population().profile(id).signup_day == 0)
+                    .then(|| assign(&salt, id, &traffic));
+                (arm, replica(&salt, id, replicates))
+            })
+            .collect();
         // Sized up front: growing the state vectors one shopper at a time copied them over
         // and over.
-        let mut sizes = vec![0; arms.len()];
-        placed.iter().for_each(|&(_, arm)| sizes[arm] += 1);
-        for (arm, size) in arms.iter_mut().zip(sizes) {
-            arm.reserve(size);
+        let mut sizes = vec![vec![0usize; replicates as usize]; arms.len()];
+        placed.iter().for_each(|&(arm, r)| {
+            if let Some(a) = arm {
+                sizes[a][r] += 1;
+            }
+        });
+        let mut per_replica = vec![0usize; replicates as usize];
+        placed.iter().for_each(|&(_, r)| per_replica[r] += 1);
+        for (arm, sizes) in arms.iter_mut().zip(&sizes) {
+            for ((r, &n), &all) in arm.replicas.iter_mut().zip(sizes).zip(&per_replica) {
+                r.learners.reserve(n);
+                if let Some(g) = &mut r.guests {
+                    g.reserve(all - n);
+                }
+            }
         }
-        for (id, arm) in placed {
-            arms[arm].enrol(id, covariates[id as usize]);
+        let mut pending = Vec::new();
+        for (id, &(arm, r)) in (0..scenario.shoppers).zip(&placed) {
+            let x = covariates[id as usize];
+            match arm {
+                Some(a) => arms[a].replicas[r].learners.enrol(id, x),
+                None => pending.push(id),
+            }
+            // A shopper is a guest of every arm it is not in; one still to arrive is a
+            // guest of every arm until then (nothing happens to it before it arrives).
+            for (b, run) in arms.iter_mut().enumerate() {
+                if arm != Some(b) {
+                    if let Some(g) = &mut run.replicas[r].guests {
+                        g.enrol(id, x);
+                    }
+                }
+            }
         }
         pending.sort_by_key(|&id| (world.population().profile(id).signup_day, id));
-        let truth = if scenario.true_effect() {
-            scenario
-                .arms
-                .iter()
-                .map(|spec| {
-                    let mut run = ArmRun::new(spec, &ctx);
-                    run.reserve(scenario.shoppers as usize);
-                    (0..scenario.shoppers).for_each(|id| run.enrol(id, covariates[id as usize]));
-                    run
-                })
-                .collect()
+        let (rollout, rollout_of) = if truth {
+            rollout_runs(&scenario.arms, &ctx, &covariates)
         } else {
-            Vec::new()
+            (Vec::new(), Vec::new())
         };
         let monitors = vec![ArmMonitor::default(); arms.len()];
         let allocation = if adaptive { vec![traffic] } else { Vec::new() };
@@ -151,11 +125,13 @@ impl Engine {
             scenario,
             world,
             arms,
-            truth,
+            rollout,
+            rollout_of,
             monitors,
             pending,
             covariates,
             allocation,
+            salt,
             day: 0,
         }
     }
@@ -175,6 +151,16 @@ impl Engine {
         self.day
     }
 
+    /// What the shop has seen of every shopper of experiment arm `arm` so far, by shopper:
+    /// what a transaction table is read from between days (the calibration example's
+    /// repeat-purchase check).
+    pub fn histories(&self, arm: usize) -> impl Iterator<Item = (ShopperId, &History)> {
+        self.arms[arm].replicas.iter().flat_map(|r| {
+            let c = &r.learners;
+            c.ids.iter().copied().zip(c.states.iter().map(|s| &s.history))
+        })
+    }
+
     /// Whether the horizon is reached.
     pub fn finished(&self) -> bool {
         self.day >= self.scenario.days
@@ -190,21 +176,25 @@ impl Engine {
             self.allocate_arrivals(day);
         }
         let (world, scenario) = (&self.world, &self.scenario);
+        let shop = shop(world, scenario, day);
         // The experiment arms' moments feed today's looks and tomorrow's allocation, so
         // they are taken during the day's pass while each shopper is in cache; the truth
         // runs' are needed only for a snapshot, which computes them itself.
         self.arms
             .par_iter_mut()
             .map(|arm| (arm, Moments::Track))
-            .chain(self.truth.par_iter_mut().map(|arm| (arm, Moments::Skip)))
-            .for_each(|(arm, moments)| step_arm(world, scenario, arm, day, moments));
+            .chain(self.rollout.par_iter_mut().map(|arm| (arm, Moments::Skip)))
+            .for_each(|(arm, moments)| arm.step(world, shop, moments));
         let (alpha, mde) = (
             scenario.experiment.alpha,
             scenario.experiment.sequential_mde,
         );
-        let control = self.arms[0].moments;
-        for (arm, monitor) in self.arms.iter().zip(&mut self.monitors).skip(1) {
-            monitor.look(day, &control, &arm.moments, alpha, mde);
+        for (i, monitor) in self.monitors.iter_mut().enumerate() {
+            let baseline = self.arms[i].spec.baseline;
+            if baseline != i {
+                let look = conversion_comparison(&self.arms[baseline], &self.arms[i], alpha);
+                monitor.look(day, look.as_ref(), alpha, mde);
+            }
         }
         self.day += 1;
     }
@@ -217,9 +207,26 @@ impl Engine {
         let arriving = self
             .pending
             .partition_point(|&id| self.world.population().profile(id).signup_day <= day);
-        let salt = self.scenario.salt();
+        let replicates = self.scenario.experiment.replicates;
+        // Per arm and copy, the arrivals that stop being its guests (in id order).
+        let mut arrived = vec![vec![Vec::new(); replicates as usize]; self.arms.len()];
         for id in self.pending.drain(..arriving) {
-            self.arms[assign(&salt, id, &weights)].enrol(id, self.covariates[id as usize]);
+            let (a, r) = (
+                assign(&self.salt, id, &weights),
+                replica(&self.salt, id, replicates),
+            );
+            self.arms[a].replicas[r]
+                .learners
+                .enrol(id, self.covariates[id as usize]);
+            arrived[a][r].push(id);
+        }
+        for (arm, arrived) in self.arms.iter_mut().zip(&mut arrived) {
+            for (r, ids) in arm.replicas.iter_mut().zip(arrived) {
+                if let Some(g) = &mut r.guests {
+                    ids.sort_unstable();
+                    g.remove_sorted(ids);
+                }
+            }
         }
         self.allocation.push(weights);
     }
@@ -240,24 +247,31 @@ impl Engine {
             .iter()
             .enumerate()
             .map(|(i, arm)| {
-                let s = &arm.strategies;
-                let mut insights = Vec::new();
-                for (family, lines) in [
-                    ("recommender", s.recommender.insights(&shop)),
-                    ("pricing", s.pricing.insights(&shop)),
-                    ("retention", s.retention.insights(&shop)),
-                    ("email", s.email.insights(&shop)),
-                ] {
-                    insights.extend(lines.into_iter().map(|l| format!("{family}: {l}")));
-                }
-                let truth = self.truth.get(i).map(|t| {
-                    let moments = shopper_moments(&t.states, &t.covariate);
+                let truth = arm.truth_now().map(|(counts, moments)| ArmTruth {
+                    metrics: Metrics::from(&counts, &moments),
+                    counts,
+                    moments,
+                });
+                let rollout = self.rollout_of.get(i).map(|&r| {
+                    let run = &self.rollout[r];
+                    let moments = run.replicas[0].learners.moments();
                     ArmTruth {
-                        counts: t.total,
+                        counts: run.total,
+                        metrics: Metrics::from(&run.total, &moments),
                         moments,
-                        metrics: Metrics::from(&t.total, &moments),
                     }
                 });
+                let replicas = if arm.replicas.len() > 1 {
+                    arm.replicas
+                        .iter()
+                        .map(|r| ReplicaSnapshot {
+                            counts: r.total,
+                            moments: r.moments,
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 ArmSnapshot {
                     name: arm.spec.name.clone(),
                     strategies: [
@@ -267,12 +281,15 @@ impl Engine {
                         arm.spec.email.label(),
                     ],
                     traffic: arm.spec.traffic,
+                    baseline: arm.spec.baseline,
                     counts: arm.total,
                     metrics: Metrics::from(&arm.total, &arm.moments),
                     moments: arm.moments,
                     daily: arm.daily.clone(),
-                    insights,
+                    insights: insights(&arm.replicas[0].strategies, &shop, arm.replicas.len()),
                     truth,
+                    rollout,
+                    replicas,
                     looks: self.monitors[i].looks().to_vec(),
                     churn_model_auc: churn_model_auc(&self.world, &shop, arm),
                 }
@@ -300,125 +317,125 @@ fn shop<'a>(world: &'a World, scenario: &'a Scenario, day: u32) -> Shop<'a> {
     }
 }
 
+/// The rollout runs: each arm deployed to every shopper, learning from all of them. Arms
+/// with the same strategies would run identical rollouts (same world, same streams, same
+/// seeds), so they share one. Returns the runs and, per arm, its run.
+fn rollout_runs(
+    specs: &[ArmSpec],
+    ctx: &BuildContext,
+    covariates: &[f64],
+) -> (Vec<ArmRun>, Vec<usize>) {
+    let same = |a: &ArmSpec, b: &ArmSpec| {
+        (&a.recommender, &a.pricing, &a.retention, &a.email)
+            == (&b.recommender, &b.pricing, &b.retention, &b.email)
+    };
+    let mut runs: Vec<ArmRun> = Vec::new();
+    let of = specs
+        .iter()
+        .map(|spec| match runs.iter().position(|r| same(&r.spec, spec)) {
+            Some(r) => r,
+            None => {
+                runs.push(ArmRun::everyone(spec, ctx, covariates));
+                runs.len() - 1
+            }
+        })
+        .collect();
+    (runs, of)
+}
+
+/// The arm's conversion per visit against its baseline's, as the daily look tests it: per
+/// shopper (delta method) with one copy of the strategies, per copy with several.
+fn conversion_comparison(control: &ArmRun, arm: &ArmRun, alpha: f64) -> Option<Comparison> {
+    if arm.replicas.len() > 1 {
+        let pairs = |a: &ArmRun| -> Vec<(f64, f64)> {
+            a.replicas
+                .iter()
+                .map(|r| (r.total.orders as f64, r.total.visits as f64))
+                .collect()
+        };
+        replicate_comparison(&pairs(control), &pairs(arm), alpha).ok()
+    } else {
+        ratio_comparison(&control.moments.conversion, &arm.moments.conversion, alpha).ok()
+    }
+}
+
+/// What the strategies have learned, a few lines per family (of the first copy, when the
+/// arm has several).
+fn insights(s: &Strategies, shop: &Shop, copies: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    if copies > 1 {
+        lines.push(format!("copy 1 of {copies} of the arm's strategies:"));
+    }
+    for (family, found) in [
+        ("recommender", s.recommender.insights(shop)),
+        ("pricing", s.pricing.insights(shop)),
+        ("retention", s.retention.insights(shop)),
+        ("email", s.email.insights(shop)),
+    ] {
+        lines.extend(found.into_iter().map(|l| format!("{family}: {l}")));
+    }
+    lines
+}
+
 /// The CUPED covariate of every shopper: visits in a pre-period run under the control
 /// strategies, with luck of its own. Zeros when the scenario has no pre-period. Visits
 /// rather than revenue: purchases are rare, so pre-period revenue is mostly zeros and
 /// predicts little, while visit habits carry over.
 fn pre_period(world: &World, scenario: &Scenario, ctx: &BuildContext) -> Vec<f64> {
+    let zeros = vec![0.0; scenario.shoppers as usize];
     let days = scenario.experiment.cuped_days;
     if days == 0 {
-        return vec![0.0; scenario.shoppers as usize];
+        return zeros;
     }
     let pre_world = world.with_stream_seed(mix64(scenario.seed ^ PRE_PERIOD_SALT));
-    let mut run = ArmRun::new(&scenario.arms[0], ctx);
-    run.reserve(scenario.shoppers as usize);
-    (0..scenario.shoppers).for_each(|id| run.enrol(id, 0.0));
+    let mut run = ArmRun::everyone(&scenario.arms[0], ctx, &zeros);
     for day in 0..days {
-        step_arm(&pre_world, scenario, &mut run, day, Moments::Skip);
+        run.step(&pre_world, shop(&pre_world, scenario, day), Moments::Skip);
     }
-    run.states
+    run.replicas[0]
+        .learners
+        .states
         .iter()
         .map(|s| f64::from(s.history.visits))
         .collect()
 }
 
-/// Whether a day's pass also takes the arm's shopper moments.
-#[derive(Clone, Copy, PartialEq)]
-enum Moments {
-    Track,
-    Skip,
-}
-
-fn step_arm(world: &World, scenario: &Scenario, arm: &mut ArmRun, day: u32, moments: Moments) {
-    let shop = shop(world, scenario, day);
-    // Each chunk's output buffers are reused from day to day: growing fresh event and
-    // slate vectors every day was a visible share of a run.
-    let chunks = arm.states.len().div_ceil(CHUNK);
-    arm.outputs.resize_with(chunks, DayOutput::default);
-    let chunk_moments: Vec<ShopperMoments> = {
-        let ctx = DayContext::new(world, shop, &arm.strategies);
-        arm.states
-            .par_chunks_mut(CHUNK)
-            .zip(arm.ids.par_chunks(CHUNK))
-            .zip(arm.covariate.par_chunks(CHUNK))
-            .zip(arm.outputs.par_iter_mut())
-            .map(|(((states, ids), covariate), out)| {
-                out.clear();
-                let mut m = ShopperMoments::default();
-                for ((state, &id), &x) in states.iter_mut().zip(ids).zip(covariate) {
-                    world.shopper_day(&ctx, id, state, out);
-                    if moments == Moments::Track {
-                        m.add(&state.history, state.is_active(), x);
-                    }
-                }
-                m
-            })
-            .collect()
-    };
-    if moments == Moments::Track {
-        arm.moments = merged(&chunk_moments);
-    }
-    let mut counts = Counts::default();
-    arm.outputs.iter().for_each(|out| counts.merge(&out.counts));
-    // The chunks' events become the night's log as they are, and their buffers come back.
-    let parts = arm
-        .outputs
-        .iter_mut()
-        .map(|o| std::mem::take(&mut o.events));
-    let log = DayLog::from_parts(day, parts.collect());
-    arm.strategies.learn(&shop, &log);
-    for (out, events) in arm.outputs.iter_mut().zip(log.into_parts()) {
-        out.events = events;
-    }
-    arm.total.merge(&counts);
-    arm.daily.push(counts);
-}
-
 /// How well the arm's retention strategy ranks its shoppers by risk, measured against who
 /// actually lapsed (ground truth the strategy never sees): the AUC over the shoppers signed up
-/// by `shop.day`. `None` when the strategy scores no risk or nobody (or everybody) lapsed.
+/// by `shop.day`, each scored by its own copy of the strategies. `None` when the strategy
+/// scores no risk or nobody (or everybody) lapsed.
 fn churn_model_auc(world: &World, shop: &Shop, arm: &ArmRun) -> Option<f64> {
-    let retention = &arm.strategies.retention;
-    let first = arm.ids.first()?;
-    retention.risk(shop, &world.view(*first, &arm.states[0]))?;
-    let parts: Vec<Vec<(f64, bool)>> = arm
+    let first = arm.replicas.iter().find(|r| !r.learners.ids.is_empty())?;
+    let cohort = &first.learners;
+    first
+        .strategies
+        .retention
+        .risk(shop, &world.view(cohort.ids[0], &cohort.states[0]))?;
+    let mut pairs = Vec::new();
+    for r in &arm.replicas {
+        pairs.extend(risks(world, shop, &r.strategies, &r.learners));
+    }
+    crate::stats::auc(&mut pairs)
+}
+
+/// The retention strategy's risk score and the truth (lapsed or not) of each shopper of a
+/// cohort signed up by `shop.day`.
+fn risks(world: &World, shop: &Shop, s: &Strategies, cohort: &Cohort) -> Vec<(f64, bool)> {
+    let parts: Vec<Vec<(f64, bool)>> = cohort
         .states
         .par_chunks(CHUNK)
-        .zip(arm.ids.par_chunks(CHUNK))
+        .zip(cohort.ids.par_chunks(CHUNK))
         .map(|(states, ids)| {
             states
                 .iter()
                 .zip(ids)
                 .filter(|(_, &id)| world.population().profile(id).signup_day <= shop.day)
                 .filter_map(|(state, &id)| {
-                    let risk = retention.risk(shop, &world.view(id, state))?;
+                    let risk = s.retention.risk(shop, &world.view(id, state))?;
                     Some((risk, !state.is_active()))
                 })
                 .collect()
         })
         .collect();
-    crate::stats::auc(&mut parts.concat())
-}
-
-fn shopper_moments(states: &[ShopperState], covariate: &[f64]) -> ShopperMoments {
-    let parts: Vec<ShopperMoments> = states
-        .par_chunks(CHUNK)
-        .zip(covariate.par_chunks(CHUNK))
-        .map(|(chunk, pre)| {
-            let mut m = ShopperMoments::default();
-            for (s, &x) in chunk.iter().zip(pre) {
-                m.add(&s.history, s.is_active(), x);
-            }
-            m
-        })
-        .collect();
-    merged(&parts)
-}
-
-/// The chunks' moments merged in chunk order (the order keeps float sums deterministic).
-fn merged(parts: &[ShopperMoments]) -> ShopperMoments {
-    parts.iter().fold(ShopperMoments::default(), |mut acc, m| {
-        acc.merge(m);
-        acc
-    })
+    parts.concat()
 }

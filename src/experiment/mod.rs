@@ -3,10 +3,11 @@
 pub mod allocation;
 pub mod analysis;
 mod assignment;
+mod cohort;
 mod engine;
 pub mod monitor;
 mod snapshot;
 
-pub use assignment::{assign, bucket, BUCKETS};
+pub use assignment::{assign, bucket, replica, BUCKETS};
 pub use engine::Engine;
-pub use snapshot::{ArmSnapshot, ArmTruth, Snapshot};
+pub use snapshot::{ArmSnapshot, ArmTruth, ReplicaSnapshot, Snapshot};

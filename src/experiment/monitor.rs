@@ -4,8 +4,7 @@
 
 use serde::Serialize;
 
-use crate::metrics::ShopperMoments;
-use crate::stats::{ratio_comparison, tau_sq_for_mde, SequentialPath};
+use crate::stats::{tau_sq_for_mde, Comparison, SequentialPath};
 
 /// One day's look at an arm against the control.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -26,32 +25,24 @@ pub struct ArmMonitor {
 }
 
 impl ArmMonitor {
-    /// Looks at the data after `day`. The mixture variance is fixed at the first look with
-    /// data, from `mde` relative to the control rate then.
-    pub fn look(
-        &mut self,
-        day: u32,
-        control: &ShopperMoments,
-        arm: &ShopperMoments,
-        alpha: f64,
-        mde: f64,
-    ) {
+    /// Looks at the comparison of the data after `day` (`None` while there is too little
+    /// data to compare). The mixture variance is fixed at the first look with data, from
+    /// `mde` relative to the control rate then.
+    pub fn look(&mut self, day: u32, comparison: Option<&Comparison>, alpha: f64, mde: f64) {
         let mut look = Look {
             day,
             naive_p: None,
             sequential_p: None,
         };
-        if let Ok(c) = ratio_comparison(&control.conversion, &arm.conversion, alpha) {
+        if let Some(c) = comparison {
             look.naive_p = Some(c.p_value);
-            let z = crate::stats::z_critical(alpha);
-            let se = (c.diff_ci.1 - c.diff_ci.0) / (2.0 * z);
             if self.path.is_none() {
                 self.path = tau_sq_for_mde(mde * c.control, alpha, 0.8)
                     .ok()
                     .and_then(|t| SequentialPath::new(t, alpha).ok());
             }
             if let Some(path) = &mut self.path {
-                look.sequential_p = path.push(c.diff, se * se).ok();
+                look.sequential_p = path.push(c.diff, c.diff_se * c.diff_se).ok();
             }
         }
         self.looks.push(look);

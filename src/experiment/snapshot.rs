@@ -6,7 +6,18 @@ use super::monitor::Look;
 use crate::metrics::{Metrics, ShopperMoments};
 use crate::world::Counts;
 
-/// An arm run on the whole population: the ground truth its estimate is compared with.
+/// One copy of an arm's strategies and the shoppers it learned from, when an arm has
+/// several (`experiment.replicates`): the unit of the replicate analysis.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplicaSnapshot {
+    /// The copy's shoppers' totals.
+    pub counts: Counts,
+    /// The copy's shoppers' moments.
+    pub moments: ShopperMoments,
+}
+
+/// An arm's outcome on the whole population: one of the two truths its estimate is
+/// compared with.
 #[derive(Debug, Clone, Serialize)]
 pub struct ArmTruth {
     /// Totals.
@@ -26,6 +37,8 @@ pub struct ArmSnapshot {
     pub strategies: [String; 4],
     /// Traffic share (the planned one; adaptive allocation changes the realised one).
     pub traffic: f64,
+    /// Index of the arm it is compared with (its own index for the control).
+    pub baseline: usize,
     /// Totals so far.
     pub counts: Counts,
     /// Per-shopper moments so far.
@@ -36,8 +49,13 @@ pub struct ArmSnapshot {
     pub daily: Vec<Counts>,
     /// What the strategies have learned, a few lines each.
     pub insights: Vec<String>,
-    /// The same arm on the whole population, where the true effect is computed.
+    /// The in-experiment truth: every shopper served by the arm's strategies as trained in
+    /// the experiment (where the true effect is computed).
     pub truth: Option<ArmTruth>,
+    /// The rollout truth: the arm deployed to every shopper and learning from all of them.
+    pub rollout: Option<ArmTruth>,
+    /// Per copy of the strategies, with more than one copy.
+    pub replicas: Vec<ReplicaSnapshot>,
     /// Daily looks against the control (empty for the control).
     pub looks: Vec<Look>,
     /// AUC of the retention strategy's risk scores against the shoppers who actually lapsed,

@@ -13,8 +13,11 @@ fn field(text: &str) -> String {
     }
 }
 
+/// A number, or an empty field where there is none; an unbounded interval end is left empty
+/// too, as JSON writes it `null`.
 fn opt(x: Option<f64>) -> String {
-    x.map_or_else(String::new, |v| v.to_string())
+    x.filter(|v| v.is_finite())
+        .map_or_else(String::new, |v| v.to_string())
 }
 
 /// Renders the CSV.

@@ -68,7 +68,7 @@ pub fn render(r: &Report) -> String {
     out += &table(&rows, |c| c > 0);
     if r.arms.len() > 1 {
         out += &format!(
-            "\n## Against the control\n\nRelative lift of each arm over the control with its {:.0}% interval; * marks significance after the Holm adjustment across all arms and metrics. The true lift is the same comparison with both arms run on the whole population.\n\n",
+            "\n## Against the control\n\nRelative lift of each arm over its baseline (the control unless the arm names another) with its {:.0}% interval; * marks significance after the Holm adjustment across all arms and metrics. Two truths stand beside each estimate, both from the same shoppers with the same luck: *true now*, every shopper served by each arm's strategies as trained in this experiment (what the interval estimates), and *at rollout*, each arm deployed to every shopper and learning from all of them.\n\n",
             100.0 * (1.0 - r.experiment.alpha)
         );
         let rows = comparison_rows(r);

@@ -22,6 +22,7 @@ use crate::scenario::Scenario;
 use crate::world::Counts;
 pub(crate) use markdown::table as markdown_table;
 pub(crate) use table::align_left;
+pub use text::TRUTHS_EXPLAINED;
 pub(crate) use text::{
     break_even_notes, comparison_rows, experiment_notes, metric_label, results_rows, roi_rows,
 };
@@ -98,6 +99,8 @@ pub struct ArmReport {
     pub strategies: StrategyLabels,
     /// Traffic share.
     pub traffic: f64,
+    /// The arm it is compared with in `vs_control` (`None` for the control).
+    pub baseline: Option<String>,
     /// Shoppers assigned.
     pub shoppers: u64,
     /// Totals.
@@ -108,8 +111,12 @@ pub struct ArmReport {
     pub metrics: Metrics,
     /// Comparison with the control, per metric; `None` for the control itself.
     pub vs_control: Option<BTreeMap<&'static str, MetricComparison>>,
-    /// The arm's metrics when run on the whole population (where computed).
+    /// The in-experiment truth ("true now"): the arm's metrics with every shopper served by
+    /// its strategies as trained in this experiment (where computed).
     pub true_metrics: Option<Metrics>,
+    /// The rollout truth ("at rollout"): the arm's metrics deployed to every shopper and
+    /// learning from all of them (where computed).
+    pub rollout_metrics: Option<Metrics>,
     /// Money against the control at the scenario's annual traffic; `None` for the control.
     pub roi: Option<ArmRoi>,
     /// What the strategies learned.
@@ -128,8 +135,13 @@ pub struct ExperimentReport {
     pub design: &'static str,
     /// Significance level.
     pub alpha: f64,
-    /// Whether every arm was also run on the whole population (true lifts).
+    /// Whether the two truths were computed (true lifts "now" and "at rollout").
     pub true_effect: bool,
+    /// Copies of each arm's strategies; above 1 the copy is the unit of analysis.
+    pub replicates: u32,
+    /// Arms with a strategy that learns a shared model from the arm's traffic: their
+    /// intervals (with one copy) are conditional on what each arm learned in this run.
+    pub learning_arms: Vec<String>,
     /// Sample-ratio mismatch check (`None` under adaptive allocation).
     pub srm: Option<Srm>,
     /// Daily-peeking view of conversion per visit: naive and always-valid p-values.
@@ -167,7 +179,12 @@ impl Report {
             .iter()
             .zip(comparisons)
             .zip(rois)
-            .map(|((arm, vs), roi)| arm_report(arm, vs, roi))
+            .map(|((arm, vs), roi)| {
+                let baseline = vs
+                    .as_ref()
+                    .map(|_| snapshot.arms[arm.baseline].name.clone());
+                arm_report(arm, baseline, vs, roi)
+            })
             .collect();
         let experiment = ExperimentReport {
             design: if scenario.experiment.factorial.is_some() {
@@ -177,6 +194,13 @@ impl Report {
             },
             alpha,
             true_effect: snapshot.arms.iter().all(|a| a.truth.is_some()),
+            replicates: scenario.experiment.replicates,
+            learning_arms: scenario
+                .arms
+                .iter()
+                .filter(|a| a.learns())
+                .map(|a| a.name.clone())
+                .collect(),
             srm: analysis::srm(snapshot),
             sequential: analysis::sequential(snapshot, alpha),
             factorial: analysis::factorial(scenario, snapshot, alpha),
@@ -220,6 +244,7 @@ impl Report {
 
 fn arm_report(
     arm: &ArmSnapshot,
+    baseline: Option<String>,
     vs_control: Option<BTreeMap<&'static str, MetricComparison>>,
     roi: Option<ArmRoi>,
 ) -> ArmReport {
@@ -233,11 +258,13 @@ fn arm_report(
             email,
         },
         traffic: arm.traffic,
+        baseline,
         shoppers: arm.moments.assigned,
         counts: arm.counts,
         metrics: arm.metrics,
         vs_control,
         true_metrics: arm.truth.as_ref().map(|t| t.metrics),
+        rollout_metrics: arm.rollout.as_ref().map(|t| t.metrics),
         roi,
         insights: arm.insights.clone(),
         churn_model_auc: arm.churn_model_auc,

@@ -92,24 +92,30 @@ pub(crate) fn results_rows(r: &Report) -> Vec<Vec<String>> {
     rows
 }
 
-/// The comparisons with the control (header first): per arm and metric, the lift with its
-/// interval and significance, raw and adjusted p-values, chance to beat and the true lift.
+/// The comparisons with each arm's baseline (header first): per arm and metric, the lift
+/// with its interval and significance, raw and adjusted p-values, chance to beat, and the
+/// two truths.
 pub(crate) fn comparison_rows(r: &Report) -> Vec<Vec<String>> {
     let mut rows = vec![[
         "arm",
+        "vs",
         "metric",
         "lift",
         "p",
         "p Holm",
         "p BH",
         "P(beat)",
-        "true lift",
+        "true now",
+        "at rollout",
     ]
     .map(String::from)
     .to_vec()];
-    for a in r.arms.iter().skip(1) {
+    for a in &r.arms {
+        let Some(baseline) = &a.baseline else {
+            continue;
+        };
         for (metric, c) in ordered(a.vs_control.as_ref()) {
-            let truth = match (c.true_lift, c.covered) {
+            let now = match (c.true_lift, c.covered) {
                 (Some(t), Some(true)) => format!("{} covered", signed_percent(Some(t))),
                 (Some(t), Some(false)) => format!("{} missed", signed_percent(Some(t))),
                 // No interval to hold it against.
@@ -118,6 +124,7 @@ pub(crate) fn comparison_rows(r: &Report) -> Vec<Vec<String>> {
             };
             rows.push(vec![
                 a.name.clone(),
+                baseline.clone(),
                 metric_label(metric).into(),
                 lift_cell(Some(c)),
                 p_value(c.p_value),
@@ -125,12 +132,19 @@ pub(crate) fn comparison_rows(r: &Report) -> Vec<Vec<String>> {
                 p_value(c.p_value_bh),
                 c.chance_to_beat
                     .map_or("n/a".into(), |x| format!("{:.1}%", 100.0 * x)),
-                truth,
+                now,
+                signed_percent(c.rollout_lift),
             ]);
         }
     }
     rows
 }
+
+/// What the two truths beside an estimate are, in one sentence each.
+pub const TRUTHS_EXPLAINED: [&str; 2] = [
+    "true now: the lift if every shopper had been served by each arm's strategies as trained in this experiment — what the interval estimates (\"covered\" when it lies inside)",
+    "at rollout: the lift if each arm were deployed to every shopper and learned from all of them; its distance from \"true now\" is the rollout gap, how much this test under- or over-states shipping the arm",
+];
 
 /// The ROI table (header first), or nothing when no arm has ROI figures.
 pub(crate) fn roi_rows(r: &Report) -> Vec<Vec<String>> {
@@ -252,7 +266,7 @@ pub(crate) fn experiment_notes(r: &Report) -> Vec<String> {
     }
     for c in &e.cuped {
         notes.push(format!(
-            "CUPED ({}, revenue/visitor, pre-period visits as covariate): {} {}, p = {}, variance −{:.1}%",
+            "CUPED ({}, revenue/shopper, pre-period visits as covariate): {} {}, p = {}, variance −{:.1}%",
             name(c.arm),
             format::signed_percent(c.lift),
             interval(c.ci_low, c.ci_high),
@@ -302,8 +316,21 @@ pub(crate) fn experiment_notes(r: &Report) -> Vec<String> {
             ));
         }
     }
-    if !e.true_effect {
+    if e.true_effect {
+        notes.extend(TRUTHS_EXPLAINED.iter().map(|t| t.to_string()));
+    } else {
         notes.push("true effect: not computed (off by the scenario or by default for large populations; pass --true-effect on)".into());
+    }
+    if e.replicates > 1 {
+        notes.push(format!(
+            "replicates: each arm ran {} independent copies of its strategies, each learning only from its own share of the arm's shoppers; intervals and p-values take the copy as the unit (Student t, Welch–Satterthwaite degrees of freedom), so they carry the variance of what was learned",
+            e.replicates
+        ));
+    } else if !e.learning_arms.is_empty() {
+        notes.push(format!(
+            "arms that learn from their own traffic ({}): the intervals are conditional on the models each arm trained in this run; error rates across re-runs of the whole design come from replications (`shoplab sweep`, or experiment.replicates in one run)",
+            e.learning_arms.join(", ")
+        ));
     }
     notes
 }

@@ -7,6 +7,9 @@ use super::rules::{count, in_range, plain_text, problem, MAX_NAME_CHARS};
 use super::{check_strategy, ArmSpec, Problem, RawStrategy};
 use crate::strategy::registry::{Family, StrategySpec};
 
+/// Most copies of an arm's strategies: past a few dozen, each copy learns from too little.
+pub const MAX_REPLICATES: i64 = 64;
+
 /// How traffic is split between arms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -54,6 +57,11 @@ pub struct ExperimentParams {
     pub sequential_mde: f64,
     /// The factorial design, when the arms come from factors.
     pub factorial: Option<Factorial>,
+    /// Independent copies of each arm's strategies (1: one copy). With R > 1 each arm's
+    /// shoppers are split by hash into R groups, each served by its own copy learning only
+    /// from that group, and the analysis takes the copy as its unit, so intervals carry the
+    /// variance of what was learned.
+    pub replicates: u32,
 }
 
 impl Default for ExperimentParams {
@@ -66,6 +74,7 @@ impl Default for ExperimentParams {
             allocation: Allocation::Fixed,
             sequential_mde: 0.1,
             factorial: None,
+            replicates: 1,
         }
     }
 }
@@ -80,6 +89,7 @@ pub(super) struct RawExperiment {
     allocation: String,
     sequential_mde: f64,
     factors: Vec<RawFactor>,
+    replicates: i64,
 }
 
 impl Default for RawExperiment {
@@ -93,6 +103,7 @@ impl Default for RawExperiment {
             allocation: "fixed".into(),
             sequential_mde: d.sequential_mde,
             factors: Vec::new(),
+            replicates: 1,
         }
     }
 }
@@ -122,6 +133,7 @@ pub(super) fn check_experiment(
     in_range(p, "experiment.alpha", e.alpha, 1e-6, 0.5);
     in_range(p, "experiment.sequential_mde", e.sequential_mde, 1e-4, 10.0);
     let cuped_days = count(p, "experiment.cuped_days", e.cuped_days, 0, 3650);
+    let replicates = count(p, "experiment.replicates", e.replicates, 1, MAX_REPLICATES);
     let allocation = match e.allocation.as_str() {
         "fixed" => Allocation::Fixed,
         "thompson" => Allocation::Thompson,
@@ -147,6 +159,7 @@ pub(super) fn check_experiment(
         allocation,
         sequential_mde: e.sequential_mde,
         factorial,
+        replicates,
     };
     (params, arms)
 }
@@ -263,6 +276,7 @@ fn check_factors(
         arms.push(ArmSpec {
             name,
             traffic: 1.0 / n_cells as f64,
+            baseline: 0,
             recommender,
             pricing,
             retention,

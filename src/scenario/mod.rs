@@ -35,6 +35,7 @@ pub use rules::{
 /// Built-in scenarios, embedded in the binary: (name, TOML text).
 pub const BUILT_INS: &[(&str, &str)] = &[
     ("default", include_str!("../../scenarios/default.toml")),
+    ("classroom", include_str!("../../scenarios/classroom.toml")),
     ("fashion", include_str!("../../scenarios/fashion.toml")),
     (
         "electronics",
@@ -125,6 +126,8 @@ pub(super) struct RawArm {
     retention: Option<RawStrategy>,
     #[serde(default)]
     email: Option<RawStrategy>,
+    #[serde(default)]
+    baseline: Option<String>,
 }
 
 /// An arm: a bundle of one strategy per family and a traffic share.
@@ -134,6 +137,9 @@ pub struct ArmSpec {
     pub name: String,
     /// Share of shoppers assigned to this arm.
     pub traffic: f64,
+    /// Index of the arm this one is compared with: the control (0) unless the file names
+    /// an earlier arm as `baseline`. The control's own baseline is itself.
+    pub baseline: usize,
     /// Recommender.
     pub recommender: StrategySpec,
     /// Pricing and promotions.
@@ -142,6 +148,20 @@ pub struct ArmSpec {
     pub retention: StrategySpec,
     /// Email and SMS timing.
     pub email: StrategySpec,
+}
+
+impl ArmSpec {
+    /// Whether any of the arm's strategies learns a shared model from its traffic.
+    pub fn learns(&self) -> bool {
+        [
+            &self.recommender,
+            &self.pricing,
+            &self.retention,
+            &self.email,
+        ]
+        .iter()
+        .any(|s| s.learns())
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -439,9 +439,24 @@ pub(super) fn check_arms(p: &mut Vec<Problem>, raw: Vec<RawArm>) -> Vec<ArmSpec>
         let pricing = family(Family::Pricing, a.pricing, "pricing");
         let retention = family(Family::Retention, a.retention, "retention");
         let email = family(Family::Email, a.email, "email");
+        let baseline = match &a.baseline {
+            None => 0,
+            Some(name) => match arms.iter().position(|b: &ArmSpec| &b.name == name) {
+                Some(b) => b,
+                None => {
+                    problem(
+                        p,
+                        format!("{key}.baseline"),
+                        format!("('{name}') must name an arm listed before this one"),
+                    );
+                    0
+                }
+            },
+        };
         arms.push(ArmSpec {
             name: a.name,
             traffic,
+            baseline,
             recommender,
             pricing,
             retention,

@@ -42,6 +42,8 @@ pub struct Comparison {
     pub diff: f64,
     /// Two-sided `1 − alpha` confidence interval for `diff`.
     pub diff_ci: (f64, f64),
+    /// Standard error of `diff`: `√(Var T̂ + Var Ĉ)` (unpooled).
+    pub diff_se: f64,
     /// Relative lift `treatment / control − 1` (the plug-in estimate).
     ///
     /// A ratio of two noisy estimates overstates the true ratio on average:
@@ -145,6 +147,7 @@ pub(super) fn build(p: TestParts) -> StatsResult<Comparison> {
         treatment: p.treatment,
         diff,
         diff_ci: (diff - half, diff + half),
+        diff_se: (p.var_control + p.var_treatment).sqrt(),
         lift: ratio - 1.0,
         lift_corrected: ratio / (1.0 + p.var_control / (p.control * p.control)) - 1.0,
         ci_low: rho_low.max(floor) - 1.0,
@@ -159,6 +162,7 @@ pub(super) fn build(p: TestParts) -> StatsResult<Comparison> {
         out.diff,
         out.diff_ci.0,
         out.diff_ci.1,
+        out.diff_se,
         out.lift,
         out.lift_corrected,
         out.p_value,

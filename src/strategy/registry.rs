@@ -149,6 +149,10 @@ pub struct StrategyInfo {
     pub family: Family,
     /// Name used in scenario files.
     pub name: &'static str,
+    /// Whether it learns a model shared across shoppers from the arm's traffic (best
+    /// sellers, neighbours, factors, prices, hours), as opposed to acting on each shopper's
+    /// own history alone. Two copies of a learning strategy differ by what each learned.
+    pub learns: bool,
     /// One-line description.
     pub summary: &'static str,
     /// Parameters.
@@ -197,6 +201,11 @@ impl StrategySpec {
             .find(|p| p.name == name)
             .expect("the strategy declares the parameter");
         param.choices[self.param(name) as usize]
+    }
+
+    /// Whether the strategy learns a model shared across shoppers from its arm's traffic.
+    pub fn learns(&self) -> bool {
+        find(self.family, self.name).is_some_and(|i| i.learns)
     }
 
     /// `name` or `name(key=value, …)` for parameters that differ from their defaults.

@@ -97,11 +97,9 @@ impl History {
     }
 }
 
-/// Whether an arm differs from the control at level α, by the test's p-value; the direction
-/// is the lift's sign. The p-value decides rather than the lift interval because the
-/// interval is a symmetric Wald interval of the ratio: with little data it can exclude zero
-/// while the test of the difference does not reject, and a log saying "significant,
-/// p=0.19" would teach the wrong thing. The interval decides only when there is no p-value.
+/// Whether an arm differs from its baseline at level α, by the test's p-value (Holm-adjusted,
+/// as in the reports); the direction is the lift's sign. The interval decides only when
+/// there is no p-value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Significance {
     /// Significantly above the control.

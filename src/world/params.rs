@@ -27,8 +27,8 @@ pub struct WorldSetup<'a> {
 }
 
 /// Shopper-behaviour constants of the world. The defaults are the calibrated default world
-/// (docs/ARCHITECTURE.md §3): change them to state other assumptions, never to favour a
-/// strategy.
+/// (docs/ARCHITECTURE.md §3; targets, sources and measurements in docs/CALIBRATION.md):
+/// change them to state other assumptions, never to favour a strategy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WorldParams {
@@ -100,25 +100,25 @@ impl Default for WorldParams {
     fn default() -> Self {
         Self {
             latent_dim: 8,
-            preference_strength: 2.5,
-            click_intercept: -4.68,
+            preference_strength: 0.6,
+            click_intercept: -2.56,
             cart_intercept: -2.6,
             cart_appeal_weight: 0.5,
             slate_size: 8,
-            examination_top: 0.9,
+            examination_top: 0.5,
             examination_decay: 0.8,
-            organic_rate: 0.5,
-            organic_views: 3,
+            organic_rate: 0.8,
+            organic_views: 5,
             cross_sell_size: 3,
             cross_sell_examination: 0.35,
-            checkout_rate: 0.42,
+            checkout_rate: 0.38,
             budget_elasticity: 2.0,
             cart_persist_days: 7,
             cart_return_rate: 0.3,
             weekday_rhythm: [0.95, 0.95, 0.95, 1.0, 1.05, 1.1, 1.0],
             newsletter_every_days: 7,
-            email_hour_width: 2.5,
-            email_off_hour_floor: 0.4,
+            email_hour_width: 1.5,
+            email_off_hour_floor: 0.71,
             email_fatigue: 0.15,
             email_click_rate: 0.2,
             unsubscribe_rate: 0.002,
@@ -126,7 +126,7 @@ impl Default for WorldParams {
             churn_satisfaction_weight: 3.0,
             churn_spam_weight: 0.25,
             churn_neglect_weight: 0.5,
-            return_rate: 0.002,
+            return_rate: 0.0005,
             winback_rate: 0.05,
             new_shopper_share: 0.0,
         }
@@ -203,8 +203,8 @@ impl Default for CatalogParams {
             categories: 20,
             brands_per_category: 6,
             tags: 16,
-            price_median: 80.0,
-            price_spread: 0.4,
+            price_median: 65.0,
+            price_spread: 0.2,
             category_price_spread: 0.15,
             margin: [0.3, 0.55],
             quality_sd: 0.2,
@@ -263,9 +263,9 @@ impl Default for SegmentParams {
             budget: 150.0,
             active_hour: 19.0,
             active_hour_spread: 3.5,
-            email_responsiveness: 0.5,
+            email_responsiveness: 0.3,
             basket_size: 0.25,
-            churn_hazard: 0.0025,
+            churn_hazard: 0.004,
             favourite_categories: 2,
             taste_noise: 0.5,
         }

@@ -11,6 +11,7 @@ pub(super) const ENTRY: Entry<dyn EmailTiming> = Entry {
     info: StrategyInfo {
         family: Family::Email,
         name: "cart-reminder",
+        learns: false,
         summary: "a reminder of an abandoned cart after a delay, at the hour it was abandoned; other messages at a fixed hour",
         params: &[
             Param::integer("delay_days", 1.0, 1.0, 30.0, "days after the abandonment the first reminder goes out"),

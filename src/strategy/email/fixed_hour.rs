@@ -9,6 +9,7 @@ pub(super) const ENTRY: Entry<dyn EmailTiming> = Entry {
     info: StrategyInfo {
         family: Family::Email,
         name: "fixed-hour",
+        learns: false,
         summary: "every message at one fixed hour",
         params: &[
             Param::integer("hour", 10.0, 0.0, 23.0, "hour of day messages go out"),

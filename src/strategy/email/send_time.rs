@@ -15,6 +15,7 @@ pub(super) const ENTRY: Entry<dyn EmailTiming> = Entry {
     info: StrategyInfo {
         family: Family::Email,
         name: "send-time",
+        learns: true,
         summary: "each shopper's messages at the hour their own visits and opens point to, shrunk toward the arm's typical hour where they are few; Thompson sampling over the hours' open rates for shoppers with none",
         params: &[
             Param::integer("min_observations", 1.0, 1.0, 100.0, "visits and opens a shopper needs before their own hour is estimated"),

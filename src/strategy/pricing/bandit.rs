@@ -15,6 +15,7 @@ pub(super) const ENTRY: Entry<dyn Pricing> = Entry {
     info: StrategyInfo {
         family: Family::Pricing,
         name: "bandit-price",
+        learns: true,
         summary: "Thompson sampling over a price grid per category, maximizing margin per product view",
         params: &[
             Param::number("low", 0.8, 0.1, 1.0, "lowest price of the grid, as a multiple of list"),

@@ -8,6 +8,7 @@ pub(super) const ENTRY: Entry<dyn Pricing> = Entry {
     info: StrategyInfo {
         family: Family::Pricing,
         name: "demand",
+        learns: true,
         summary: "category prices rise where add-to-cart per view beats the store's and fall where it lags, within a floor, a ceiling and a daily step",
         params: &[
             Param::number("floor", 0.85, 0.1, 1.0, "lowest price, as a multiple of list"),

@@ -8,6 +8,7 @@ pub(super) const ENTRY: Entry<dyn Pricing> = Entry {
     info: StrategyInfo {
         family: Family::Pricing,
         name: "list",
+        learns: false,
         summary: "the list price for everyone",
         params: &[],
     },

@@ -9,6 +9,7 @@ pub(super) const ENTRY: Entry<dyn Pricing> = Entry {
     info: StrategyInfo {
         family: Family::Pricing,
         name: "promo",
+        learns: false,
         summary: "list prices; a personal code on site for shoppers who abandon carts or use coupons more than they buy",
         params: &[
             Param::number("discount", 0.1, 0.01, 0.9, "the code's share off (0.1 = 10%)"),

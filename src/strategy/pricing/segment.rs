@@ -15,6 +15,7 @@ pub(super) const ENTRY: Entry<dyn Pricing> = Entry {
     info: StrategyInfo {
         family: Family::Pricing,
         name: "segment",
+        learns: false,
         summary: "list price times a multiplier per observable segment",
         params: &[
             multiplier("segment_0", "multiplier of the first [[segments]] entry"),

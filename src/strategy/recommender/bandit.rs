@@ -51,6 +51,7 @@ pub(super) const ENTRY: Entry<dyn Recommender> = Entry {
     info: StrategyInfo {
         family: Family::Recommender,
         name: "bandit",
+        learns: true,
         summary: "contextual bandit over categories (epsilon-greedy, Thompson sampling or LinUCB) filled with their best sellers",
         params: &[
             Param::choice("policy", 1, &["epsilon-greedy", "thompson", "linucb"], "how arms are explored"),

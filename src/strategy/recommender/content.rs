@@ -41,6 +41,7 @@ pub(super) const ENTRY: Entry<dyn Recommender> = Entry {
     info: StrategyInfo {
         family: Family::Recommender,
         name: "content",
+        learns: true,
         summary:
             "content-based: category, brand, tags and price band matched to the shopper's history",
         params: &[

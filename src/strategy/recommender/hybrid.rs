@@ -35,6 +35,7 @@ pub(super) const ENTRY: Entry<dyn Recommender> = Entry {
     info: StrategyInfo {
         family: Family::Recommender,
         name: "hybrid",
+        learns: true,
         summary: "blend of item-cf, mf, content and popularity; best sellers for new shoppers, content-matched slots for new products",
         params: &[
             Param::number("item_cf_weight", 1.0, 0.0, 10.0, "weight of item-item neighbour scores"),

@@ -38,6 +38,7 @@ pub(super) const ENTRY: Entry<dyn Recommender> = Entry {
     info: StrategyInfo {
         family: Family::Recommender,
         name: "item-cf",
+        learns: true,
         summary: "item-item collaborative filtering on co-views, co-carts and co-purchases; frequently bought together for cross-sell",
         params: &[
             Param::integer("neighbours", 20.0, 1.0, 100.0, "neighbours kept per product"),

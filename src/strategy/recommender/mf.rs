@@ -46,6 +46,7 @@ pub(super) const ENTRY: Entry<dyn Recommender> = Entry {
     info: StrategyInfo {
         family: Family::Recommender,
         name: "mf",
+        learns: true,
         summary:
             "implicit-feedback matrix factorization (ALS), retrained nightly from a warm start",
         params: &[

@@ -26,6 +26,7 @@ pub(super) const ENTRY: Entry<dyn Recommender> = Entry {
     info: StrategyInfo {
         family: Family::Recommender,
         name: "popularity",
+        learns: true,
         summary: "best sellers (clicks, carts, purchases, recency-decayed), overall or of the shopper's categories; per category for cross-sell",
         params: &[
             Param::number("half_life_days", 7.0, 0.5, 365.0, "days for an interaction's weight to halve"),

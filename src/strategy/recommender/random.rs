@@ -11,6 +11,7 @@ pub(super) const ENTRY: Entry<dyn Recommender> = Entry {
     info: StrategyInfo {
         family: Family::Recommender,
         name: "random",
+        learns: false,
         summary: "uniformly random products on sale; random complements for cross-sell",
         params: &[],
     },

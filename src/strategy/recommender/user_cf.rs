@@ -33,6 +33,7 @@ pub(super) const ENTRY: Entry<dyn Recommender> = Entry {
     info: StrategyInfo {
         family: Family::Recommender,
         name: "user-cf",
+        learns: true,
         summary: "user-based collaborative filtering: what shoppers with similar interests liked",
         params: &[
             Param::integer(

@@ -12,6 +12,7 @@ pub(super) const ENTRY: Entry<dyn Retention> = Entry {
     info: StrategyInfo {
         family: Family::Retention,
         name: "churn-model",
+        learns: true,
         summary: "logistic regression on recency, frequency and spend, retrained nightly; offers to the riskiest share",
         params: &[
             Param::integer("horizon_days", 14.0, 1.0, 180.0, "the model predicts no visit within this many days (its stand-in for a lapse)"),

@@ -9,6 +9,7 @@ pub(super) const ENTRY: Entry<dyn Retention> = Entry {
     info: StrategyInfo {
         family: Family::Retention,
         name: "loyalty",
+        learns: false,
         summary: "a points programme: points per dollar paid, a reward off an order once enough are saved",
         params: &[
             Param::number("points_per_dollar", 1.0, 0.0, 100.0, "points earned per unit of currency paid"),

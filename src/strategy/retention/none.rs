@@ -9,6 +9,7 @@ pub(super) const ENTRY: Entry<dyn Retention> = Entry {
     info: StrategyInfo {
         family: Family::Retention,
         name: "none",
+        learns: false,
         summary: "no retention offers",
         params: &[],
     },

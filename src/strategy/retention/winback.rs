@@ -9,6 +9,7 @@ pub(super) const ENTRY: Entry<dyn Retention> = Entry {
     info: StrategyInfo {
         family: Family::Retention,
         name: "winback",
+        learns: false,
         summary: "a discount offer once a shopper has not visited for N days, repeated while they stay away",
         params: &[
             Param::integer("after_days", 14.0, 1.0, 365.0, "days without a visit (or since sign-up) before the first offer"),

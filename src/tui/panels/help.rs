@@ -13,8 +13,10 @@ use crate::tui::app::App;
 /// Renders the help overlay over `area`.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let legend = [
-        "▲ sig / ▼ sig: better / worse than control (p < α); n.s.: not significant",
-        "[lo, hi]: interval of the relative lift · sparklines: daily values",
+        "▲/▼ sig: better/worse than baseline (Holm p < α) · n.s.: not significant",
+        "p: Holm-adjusted over arms × metrics · [lo, hi]: interval of the lift",
+        "now: true lift, arms as trained, everyone served: [lo, hi] estimates it",
+        "rollout: true lift, each arm deployed to everyone and learning from all",
     ];
     let height = (KEYS.len() + legend.len() + 4) as u16;
     let inner = popup(

@@ -55,7 +55,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 
 fn card(app: &App, snapshot: &Snapshot, i: usize, area: Rect, compact: bool, buf: &mut Buffer) {
     let arm = &snapshot.arms[i];
-    let role = if i == 0 { "control" } else { "treatment" };
+    let role = match arm.baseline {
+        b if b == i => "control".to_string(),
+        0 => "treatment".to_string(),
+        b => format!("vs {}", snapshot.arms[b].name),
+    };
     let title = Line::from(vec![
         Span::styled(
             format!(" {} ", arm.name),
@@ -135,7 +139,9 @@ fn kpi_lines(app: &App, snapshot: &Snapshot, i: usize, kpi: Kpi, width: u16) -> 
             if let (Some(lo), Some(hi)) = (c.ci_low, c.ci_high) {
                 t += &format!(" {}", format::interval(lo, hi));
             }
-            if let Some(p) = c.p_value {
+            // The p-value that decides the mark: Holm-adjusted across arms and metrics,
+            // as in the reports (the raw one while there is no adjustment yet).
+            if let Some(p) = c.p_value_holm.or(c.p_value) {
                 t += &format!(" {}", format::p_value(p));
             }
             t
@@ -147,15 +153,20 @@ fn kpi_lines(app: &App, snapshot: &Snapshot, i: usize, kpi: Kpi, width: u16) -> 
         Significance::Worse => app.theme.bad(),
         _ => Style::new(),
     };
-    // The effect the simulator knows to be true, where the card has room for it.
-    let truth = c.and_then(|c| c.true_lift).map_or(String::new(), |t| {
-        format!(" true {}", format::signed_percent(t))
-    });
+    // The effects the simulator knows to be true, where the card has room: "now" (what the
+    // interval estimates), then "at rollout" if there is room for both.
     let used = text.chars().count() + 1 + sig.mark().chars().count();
-    let truth = if used + truth.chars().count() <= usize::from(width) {
-        truth
-    } else {
-        String::new()
+    let now = c
+        .and_then(|c| c.true_lift)
+        .map(|t| format!(" now {}", format::signed_percent(t)));
+    let rollout = c
+        .and_then(|c| c.rollout_lift)
+        .map(|t| format!(" rollout {}", format::signed_percent(t)));
+    let room = usize::from(width).saturating_sub(used);
+    let truth = match (now, rollout) {
+        (Some(n), Some(r)) if n.chars().count() + r.chars().count() <= room => n + &r,
+        (Some(n), _) if n.chars().count() <= room => n,
+        _ => String::new(),
     };
     [
         first,

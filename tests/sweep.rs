@@ -291,14 +291,21 @@ fn a_shown_run_reproduces_its_record_with_shoplab_run() {
     let mut compared = 0;
     for c in record["comparisons"].as_array().unwrap() {
         assert_eq!(c["arm"], arm["name"]);
+        assert_eq!(c["baseline"], arm["baseline"]);
         let reported = &arm["vs_control"][c["metric"].as_str().unwrap()];
         for key in [
             "lift",
+            "lift_corrected",
             "ci_low",
             "ci_high",
             "p_value",
             "p_value_holm",
+            "p_value_bh",
+            "significant",
+            "chance_to_beat",
             "true_lift",
+            "covered",
+            "rollout_lift",
         ] {
             assert_eq!(c[key], reported[key], "{key} of {}", c["metric"]);
         }
@@ -409,24 +416,38 @@ fn the_summary_is_what_the_records_say() {
             };
             check_rate(&c["reject"], below("p_value"), n, &what);
             check_rate(&c["reject_holm"], below("p_value_holm"), n, &what);
-            // An A/A pair: the truth is exactly 0 in every run.
-            assert!(tested.iter().all(|r| r["true_lift"] == 0.0));
+            // An A/A pair of learning arms: deployed to everyone, identical strategies learn
+            // the same, so the rollout truth is exactly 0 and a rejection a false positive;
+            // in the experiment each arm learned from its own half, so the in-experiment
+            // truth is whatever that made of them.
+            assert!(tested.iter().all(|r| r["rollout_lift"] == 0.0), "{what}");
+            assert!(tested.iter().all(|r| r["true_lift"].is_f64()), "{what}");
             assert_eq!(c["truth"], "zero");
+            assert_eq!(c["truth_from"], "rollout");
             assert_eq!(c["label"], "false-positive rate");
             let end = |r: &Value, key: &str, unbounded: f64| r[key].as_f64().unwrap_or(unbounded);
-            let covered = tested
-                .iter()
-                .filter(|r| {
-                    end(r, "ci_low", f64::NEG_INFINITY) <= 0.0
-                        && 0.0 <= end(r, "ci_high", f64::INFINITY)
-                })
-                .count() as u64;
-            check_rate(&c["coverage"], covered, n, &what);
-            assert!(c["coverage_rollout"].is_null() && c["bias_rollout"].is_null());
             let lifts: Vec<f64> = tested.iter().map(|r| r["lift"].as_f64().unwrap()).collect();
+            for (truth, coverage, bias) in [
+                ("true_lift", "coverage", "bias"),
+                ("rollout_lift", "coverage_rollout", "bias_rollout"),
+            ] {
+                let what = format!("{what} {truth}");
+                let truths: Vec<f64> = tested.iter().map(|r| r[truth].as_f64().unwrap()).collect();
+                let covered = tested
+                    .iter()
+                    .zip(&truths)
+                    .filter(|(r, &t)| {
+                        end(r, "ci_low", f64::NEG_INFINITY) <= t
+                            && t <= end(r, "ci_high", f64::INFINITY)
+                    })
+                    .count() as u64;
+                check_rate(&c[coverage], covered, n, &what);
+                let errors: Vec<f64> = lifts.iter().zip(&truths).map(|(l, t)| l - t).collect();
+                let (mean, sd) = mean_sd(&errors);
+                close(&c[bias]["mean"], mean, &what);
+                close(&c[bias]["se"], sd / (n as f64).sqrt(), &what);
+            }
             let (mean, sd) = mean_sd(&lifts);
-            close(&c["bias"]["mean"], mean, &what);
-            close(&c["bias"]["se"], sd / (n as f64).sqrt(), &what);
             close(&c["lift_mean"], mean, &what);
             close(&c["lift_sd"], sd, &what);
             let ses: Vec<f64> = tested
@@ -543,20 +564,22 @@ fn the_table_shows_the_json_figures_row_by_row() {
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .collect();
-            let b = &c["bias"];
+            let bias = |b: &Value| {
+                format!(
+                    "{:+.2} ± {:.2}",
+                    100.0 * b["mean"].as_f64().unwrap(),
+                    100.0 * b["se"].as_f64().unwrap()
+                )
+            };
             assert_eq!(
                 cells,
                 [
                     "A-prime vs A".to_string(),
                     label.to_string(),
                     pct(&c["coverage"]),
-                    "n/a".into(),
-                    format!(
-                        "{:+.2} ± {:.2}",
-                        100.0 * b["mean"].as_f64().unwrap(),
-                        100.0 * b["se"].as_f64().unwrap()
-                    ),
-                    "n/a".into(),
+                    pct(&c["coverage_rollout"]),
+                    bias(&c["bias"]),
+                    bias(&c["bias_rollout"]),
                     format!("{:.2}", 100.0 * c["lift_sd"].as_f64().unwrap()),
                     c["mean_se"]
                         .as_f64()

@@ -31,6 +31,9 @@ pub struct ComparisonRecord {
     pub metric: String,
     /// Relative lift; `null` when the baseline's value is 0.
     pub lift: Option<f64>,
+    /// The lift with its small-sample ratio bias divided out (the report's
+    /// `lift_corrected`), the figure to average across runs; `null` without a test.
+    pub lift_corrected: Option<f64>,
     /// Lower end of the lift's interval: `null` without a test (`p_value` is `null` too) or
     /// when the interval is unbounded below, as in `shoplab run --format json`.
     pub ci_low: Option<f64>,
@@ -50,7 +53,7 @@ pub struct ComparisonRecord {
     pub true_lift: Option<f64>,
     /// Whether the interval holds `true_lift`.
     pub covered: Option<bool>,
-    /// The rollout truth, where the engine computes it (issue 12).
+    /// The rollout truth (the report's `rollout_lift`).
     pub rollout_lift: Option<f64>,
 }
 
@@ -137,6 +140,7 @@ fn comparison(arm: &str, baseline: &str, metric: &str, c: &MetricComparison) -> 
         baseline: baseline.into(),
         metric: metric.into(),
         lift: c.lift,
+        lift_corrected: c.lift_corrected,
         ci_low: finite(c.ci_low),
         ci_high: finite(c.ci_high),
         p_value: c.p_value,
@@ -146,17 +150,13 @@ fn comparison(arm: &str, baseline: &str, metric: &str, c: &MetricComparison) -> 
         chance_to_beat: c.chance_to_beat,
         true_lift: c.true_lift,
         covered: c.covered,
-        // The rollout truth joins the report with issue 12; until then `true_lift` is the
-        // only truth.
-        rollout_lift: None,
+        rollout_lift: c.rollout_lift,
     }
 }
 
 impl RunRecord {
     /// The record of `run` of `plan`, from its report.
     pub fn new(plan: &Plan, run: &Run, report: &Report) -> Self {
-        // Every arm is compared with the first (issue 12 lets an arm name its baseline).
-        let baseline = report.arms.first().map_or("", |a| a.name.as_str());
         let comparisons = report
             .arms
             .iter()
@@ -165,7 +165,7 @@ impl RunRecord {
                     .iter()
                     .filter_map(move |&m| {
                         let c = arm.vs_control.as_ref()?.get(m)?;
-                        Some(comparison(&arm.name, baseline, m, c))
+                        Some(comparison(&arm.name, arm.baseline.as_deref()?, m, c))
                     })
             })
             .collect();
@@ -173,8 +173,12 @@ impl RunRecord {
             .experiment
             .sequential
             .iter()
-            .map(|s| PeekRecord {
-                arm: report.arms[s.arm].name.clone(),
+            .filter_map(|s| {
+                let arm = &report.arms[s.arm];
+                Some((arm, arm.baseline.as_deref()?, s))
+            })
+            .map(|(arm, baseline, s)| PeekRecord {
+                arm: arm.name.clone(),
                 baseline: baseline.into(),
                 naive_p: s.naive_p,
                 sequential_p: s.sequential_p,

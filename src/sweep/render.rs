@@ -172,7 +172,8 @@ fn notes(s: &Summary) -> Vec<String> {
          error the runs reported, each read from its interval as (high − low)/(2·z₁₋α/₂) \
          (unbounded intervals left out): about 1 when a run's interval is as wide as the lift \
          really varies; above 1 when something a per-shopper test cannot see varies between \
-         runs, such as what learning arms learned."
+         runs, such as what learning arms learned. With experiment.replicates above 1 the \
+         runs' intervals take a Student t quantile, so this reads their se somewhat too high."
             .into(),
         "Peeking: the share of runs in which a daily look would have found p < α on some day, \
          with the naive fixed-horizon p-value and with the always-valid one."

@@ -151,7 +151,9 @@ pub struct ComparisonSummary {
     /// Standard deviation of the lift across the runs.
     pub lift_sd: Option<f64>,
     /// Mean of the standard errors the runs reported, each (high − low)/(2·z_{1−α/2}) of
-    /// its interval; runs with an unbounded interval are left out.
+    /// its interval; runs with an unbounded interval are left out. (With
+    /// `experiment.replicates` above 1 the intervals take a Student t quantile, larger than
+    /// z, so this overstates their se.)
     pub mean_se: Option<f64>,
     /// `lift_sd / mean_se`: about 1 when the intervals are as wide as the real spread.
     pub sd_to_se: Option<f64>,

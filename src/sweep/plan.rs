@@ -391,7 +391,7 @@ mod tests {
 
     const TINY: &str = "scenario = \"aa-test\"\nreplications = 3\nseed = 9\n\
         [set]\nshoppers = 400\ndays = 3\nexperiment.cuped_days = 0\n\
-        [grid]\nworld.preference_strength = [1.5, 2.5]\narms.A-prime.recommender = [\"popularity\", \"random\"]\n";
+        [grid]\nworld.preference_strength = [1.5, 2.5]\narms.popularity-copy.recommender = [\"popularity\", \"random\"]\n";
 
     fn parse(text: &str) -> Result<Plan, PlanError> {
         Plan::parse(text, "t.toml", "t", None, &Overrides::default())
@@ -438,19 +438,19 @@ mod tests {
         assert_eq!(
             labels,
             [
-                "world.preference_strength = 1.5, arms.A-prime.recommender = \"popularity\"",
-                "world.preference_strength = 1.5, arms.A-prime.recommender = \"random\"",
-                "world.preference_strength = 2.5, arms.A-prime.recommender = \"popularity\"",
-                "world.preference_strength = 2.5, arms.A-prime.recommender = \"random\"",
+                "world.preference_strength = 1.5, arms.popularity-copy.recommender = \"popularity\"",
+                "world.preference_strength = 1.5, arms.popularity-copy.recommender = \"random\"",
+                "world.preference_strength = 2.5, arms.popularity-copy.recommender = \"popularity\"",
+                "world.preference_strength = 2.5, arms.popularity-copy.recommender = \"random\"",
             ]
         );
         let run = plan.run(7).unwrap();
         let s = plan.scenario(&run);
         assert_eq!((s.shoppers, s.days, s.seed), (400, 3, run.seed));
         assert_eq!(s.world.preference_strength, 2.5);
-        assert_eq!(s.arms[1].recommender.name, "popularity");
+        assert_eq!(s.arms[3].recommender.name, "popularity");
         assert_eq!(
-            plan.scenario(&plan.run(3).unwrap()).arms[1]
+            plan.scenario(&plan.run(3).unwrap()).arms[3]
                 .recommender
                 .name,
             "random"
@@ -514,7 +514,7 @@ mod tests {
             "grid.world.preference_strength[1] → world.preference_strength: (-3) must be between",
             "grid.world.preference_strength[2] → world.preference_strength: (99) must be between",
             "grid.days[1] → days: (0) must be a whole number between 1 and 3650",
-            "grid.arms.nobody.recommender[0] → arms.nobody.recommender: arms has no element named 'nobody' (names: 'A', 'A-prime')",
+            "grid.arms.nobody.recommender[0] → arms.nobody.recommender: arms has no element named 'nobody' (names: 'random', 'random-copy', 'popularity', 'popularity-copy')",
         ];
         assert_eq!(got.len(), want.len(), "{got:#?}");
         for (g, w) in got.iter().zip(want) {

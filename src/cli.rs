@@ -14,6 +14,7 @@ use shoplab::strategy::registry::{self, Family};
 use shoplab::{Engine, Snapshot};
 
 use crate::calculator::CalcError;
+use crate::sweep_cli::{MergeArgs, SweepArgs};
 
 /// A terminal lab for e-commerce personalization experiments on synthetic shoppers.
 #[derive(Debug, Parser)]
@@ -58,6 +59,13 @@ pub enum Command {
     },
     /// Sample size per arm to detect a relative change.
     Power(PowerArgs),
+    /// Run a plan's many runs (replications, a grid) and summarise them: false-positive
+    /// rates, power, coverage, bias.
+    Sweep(SweepArgs),
+    /// Summarise a folder of a (sharded) sweep's parts.
+    Merge(MergeArgs),
+    /// List the built-in sweep plans.
+    Plans,
 }
 
 /// `shoplab stats` tests.
@@ -353,7 +361,7 @@ fn exported(tables: &[PathBuf], events: bool) -> String {
 
 /// The worker threads for `--threads asked`: more than the cores only add switching (1,024
 /// threads ran 100 times slower), so they are capped at the core count, with a note.
-fn threads(asked: usize) -> usize {
+pub(crate) fn threads(asked: usize) -> usize {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     if asked > cores {
         eprintln!(
@@ -511,7 +519,7 @@ pub fn power(a: &PowerArgs) -> Result<(), Failure> {
 }
 
 /// Prints to stdout; a closed pipe (`shoplab run … | head`) is not an error.
-fn print_stdout(text: &str) -> Result<(), Failure> {
+pub(crate) fn print_stdout(text: &str) -> Result<(), Failure> {
     Ok(Output::stdout().write(text)?)
 }
 

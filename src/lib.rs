@@ -20,7 +20,7 @@
 //!
 //! The modules are layered, each importing only those below it: `rng`, `stats` and
 //! `format` at the bottom, then `world`, `metrics`, `strategy`, `scenario`, `experiment`,
-//! `roi`, `report` and `tui` (docs/ARCHITECTURE.md §1).
+//! `roi`, `report`, then `tui` and `sweep` (docs/ARCHITECTURE.md §1).
 //!
 //! Cargo features: `tui` (on by default) adds the live dashboard and its terminal crates;
 //! `cli` (on by default) the `shoplab` binary's parser and progress bar. Without both
@@ -41,6 +41,7 @@ pub mod scenario;
 pub mod signals;
 pub mod stats;
 pub mod strategy;
+pub mod sweep;
 #[cfg(feature = "tui")]
 pub mod tui;
 pub mod world;

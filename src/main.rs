@@ -3,6 +3,7 @@
 
 mod calculator;
 mod cli;
+mod sweep_cli;
 
 use std::process::ExitCode;
 
@@ -21,6 +22,9 @@ fn main() -> ExitCode {
         Some(Command::Strategies) => cli::strategies(),
         Some(Command::Stats { test }) => cli::stats(&test),
         Some(Command::Power(args)) => cli::power(&args),
+        Some(Command::Sweep(args)) => sweep_cli::sweep(&args),
+        Some(Command::Merge(args)) => sweep_cli::merge_parts(&args),
+        Some(Command::Plans) => sweep_cli::plans(),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -74,6 +74,13 @@ pub fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// FNV-1a: a stable hash of bytes (std's hasher may change between Rust versions).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// The streams of one scenario seed. Hashing the seed once, here, spares every stream of a
 /// shopper-day from doing it again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

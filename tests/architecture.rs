@@ -15,7 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["experiment", "footprint"],
     &["roi"],
     &["report"],
-    &["export", "tui"],
+    &["export", "tui", "sweep"],
 ];
 
 fn layer(module: &str) -> Option<usize> {

@@ -1,22 +1,15 @@
 //! Hash assignment: a shopper's arm is a pure function of (experiment salt, shopper id),
 //! stable across runs and checkable for sample-ratio mismatch.
 
-use crate::rng::mix64;
+use crate::rng::{fnv1a, mix64};
 use crate::world::ShopperId;
 
 /// Number of hash buckets traffic shares are cut from.
 pub const BUCKETS: u64 = 10_000;
 
-/// FNV-1a: a stable string hash (std's hasher may change between Rust versions).
-fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
 /// The bucket (0..BUCKETS) of a shopper under a salt.
 pub fn bucket(salt: &str, shopper: ShopperId) -> u64 {
-    mix64(fnv1a(salt) ^ mix64(u64::from(shopper))) % BUCKETS
+    mix64(fnv1a(salt.as_bytes()) ^ mix64(u64::from(shopper))) % BUCKETS
 }
 
 /// Mixed into the replica hash so that a shopper's copy is independent of its arm bucket.
@@ -29,7 +22,7 @@ pub fn replica(salt: &str, shopper: ShopperId, replicates: u32) -> usize {
     if replicates <= 1 {
         return 0;
     }
-    (mix64(fnv1a(salt) ^ REPLICA_KEY ^ mix64(u64::from(shopper) ^ REPLICA_KEY))
+    (mix64(fnv1a(salt.as_bytes()) ^ REPLICA_KEY ^ mix64(u64::from(shopper) ^ REPLICA_KEY))
         % u64::from(replicates)) as usize
 }
 

@@ -5,7 +5,7 @@ use crate::format::{percent, whole};
 use super::{break_even_notes, comparison_rows, experiment_notes, results_rows, roi_rows, Report};
 
 /// A markdown table; the columns `numeric` says are numbers are right-aligned.
-fn table(rows: &[Vec<String>], numeric: impl Fn(usize) -> bool) -> String {
+pub(crate) fn table(rows: &[Vec<String>], numeric: impl Fn(usize) -> bool) -> String {
     let Some(header) = rows.first() else {
         return String::new();
     };

@@ -21,9 +21,11 @@ use crate::metrics::Metrics;
 use crate::roi::{analyze as analyze_roi, ArmRoi};
 use crate::scenario::Scenario;
 use crate::world::Counts;
+pub(crate) use markdown::table as markdown_table;
+pub(crate) use table::align_left;
 pub use text::TRUTHS_EXPLAINED;
 pub(crate) use text::{
-    break_even_notes, comparison_rows, experiment_notes, results_rows, roi_rows,
+    break_even_notes, comparison_rows, experiment_notes, metric_label, results_rows, roi_rows,
 };
 
 /// Output formats of `shoplab run`.

@@ -57,6 +57,11 @@ pub fn render(r: &Report) -> String {
 
 /// Left-aligns the first column and right-aligns the others.
 pub(super) fn align(rows: &[Vec<String>]) -> String {
+    align_left(rows, 1)
+}
+
+/// Left-aligns the first `left` columns (names) and right-aligns the others (numbers).
+pub(crate) fn align_left(rows: &[Vec<String>], left: usize) -> String {
     let widths: Vec<usize> = (0..rows[0].len())
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
         .collect();
@@ -69,7 +74,7 @@ pub(super) fn align(rows: &[Vec<String>]) -> String {
                 // Padded by hand: a width in a format string is limited to u16, and a long
                 // name must not make the report panic.
                 let pad = " ".repeat(widths[c] - cell.chars().count());
-                if c == 0 {
+                if c < left {
                     format!("{cell}{pad}")
                 } else {
                     format!("{pad}{cell}")

@@ -315,7 +315,7 @@ impl Scenario {
 /// The problem of a file that TOML or serde refused: the key (for a syntax or value error,
 /// the key written on the line the parser stopped at), a plain message, a suggestion for an
 /// unknown key, and the line.
-fn serde_problem(text: &str, e: &serde_path_to_error::Error<toml::de::Error>) -> Problem {
+pub fn serde_problem(text: &str, e: &serde_path_to_error::Error<toml::de::Error>) -> Problem {
     let line = e.inner().span().map(|s| lines::line_at(text, s.start));
     let path = e.path().to_string();
     let mut message = plain_serde_message(e.inner().message());
@@ -449,5 +449,6 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("world") && err.contains("slate"), "{err}");
+        assert!(err.ends_with("(line 2)"), "{err}");
     }
 }

@@ -108,6 +108,11 @@
 //! degrees of freedom. A p-value below 0.001 ([`SRM_THRESHOLD`]) means the assignment is
 //! probably broken and the experiment's results should not be trusted.
 //!
+//! **Rates over simulations** ([`clopper_pearson`]). A false-positive rate or a coverage
+//! counted over n runs is a binomial proportion; its exact interval takes the Beta quantiles
+//! `[B(α/2; k, n − k + 1), B(1 − α/2; k + 1, n − k)]` (Clopper & Pearson 1934), which never
+//! cover less than the level, unlike a normal interval near 0 or 1.
+//!
 //! **Independence** ([`chi_square_independence`]). For a table of counts (e.g. converted / not
 //! converted × factorial cell): `E_ij = R_i·C_j/N`, `χ² = Σ(O − E)²/E` on `(r − 1)(c − 1)`
 //! degrees of freedom, without Yates' correction.
@@ -149,6 +154,7 @@
 
 pub mod auc;
 pub mod bayes;
+pub mod binomial;
 pub mod clv;
 pub mod comparison;
 pub mod cuped;
@@ -172,6 +178,7 @@ pub use auc::auc;
 pub use bayes::{
     beta_binomial_chance_to_beat, normal_chance_to_beat, normal_chance_to_beat_means, BayesResult,
 };
+pub use binomial::clopper_pearson;
 pub use clv::{
     fit_bg_nbd, fit_gamma_gamma, project_clv, BgNbdFit, BgNbdParams, ClvProjection, ClvReport,
     CustomerSummary, GammaGammaFit, GammaGammaParams, IntervalMethod, ProjectionOptions,

@@ -376,7 +376,7 @@ pub struct Effect {
     pub p_value: f64,
 }
 
-/// The factorial analysis: main effects and two-way interactions, and the chi-square test
+/// The factorial analysis: main effects and every interaction, and the chi-square test
 /// of independence of buying across cells.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FactorialAnalysis {

@@ -137,7 +137,7 @@
 //! **Factorial designs** ([`factorial_effects`]). In a 2^k factorial each factor's main effect
 //! is the average of the cells at its high level minus the average at its low level, and the
 //! two-way interaction of i and j is half the change in i's effect when j goes from low to
-//! high. Every contrast is `Σ ±mean/2^(k−1)` with variance `Σ var_of_mean/4^(k−1)`.
+//! high; higher-order interactions (up to the k-way one) nest the same way. Every contrast is `Σ ±mean/2^(k−1)` with variance `Σ var_of_mean/4^(k−1)`.
 //!
 //! # Numerical accuracy
 //!

@@ -37,6 +37,9 @@ pub enum Command {
         /// A TOML file or the name of a built-in scenario.
         #[arg(default_value = "default")]
         scenario: String,
+        /// Where `e` writes its JSON and markdown exports (created if missing).
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        export_dir: PathBuf,
     },
     /// Run a scenario headless and print its results.
     Run(RunArgs),
@@ -347,10 +350,10 @@ fn write_plots(report: &Report, dir: &Path) -> Result<Vec<(String, String)>, Fai
 /// Runs `shoplab tui`: the scenario is checked before the terminal is touched, so a bad one
 /// exits 2 with its message on a normal screen.
 #[cfg(feature = "tui")]
-pub fn tui(name: &str) -> Result<(), Failure> {
+pub fn tui(name: &str, export_dir: &Path) -> Result<(), Failure> {
     let scenario = Scenario::load(name).map_err(|e| Failure::BadInput(e.to_string()))?;
     shoplab::footprint::check(&scenario).map_err(|e| Failure::BadInput(format!("{name}: {e}")))?;
-    shoplab::tui::run(scenario).map_err(|e| match e {
+    shoplab::tui::run(scenario, export_dir.to_path_buf()).map_err(|e| match e {
         shoplab::tui::TuiError::NotATerminal => Failure::BadInput(e.to_string()),
         _ => Failure::Other(e.to_string()),
     })
@@ -359,7 +362,7 @@ pub fn tui(name: &str) -> Result<(), Failure> {
 /// `shoplab tui` in a build without the dashboard: the scenario is still checked, then the
 /// person learns why nothing opens and what to use instead.
 #[cfg(not(feature = "tui"))]
-pub fn tui(scenario: &str) -> Result<(), Failure> {
+pub fn tui(scenario: &str, _export_dir: &Path) -> Result<(), Failure> {
     Scenario::load(scenario).map_err(|e| Failure::BadInput(e.to_string()))?;
     Err(Failure::Other(
         "this shoplab was built without the dashboard (cargo feature `tui`); rebuild with \

@@ -13,8 +13,11 @@ use cli::{Cli, Command, Failure};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        None => cli::tui("default"),
-        Some(Command::Tui { scenario }) => cli::tui(&scenario),
+        None => cli::tui("default", std::path::Path::new(".")),
+        Some(Command::Tui {
+            scenario,
+            export_dir,
+        }) => cli::tui(&scenario, &export_dir),
         Some(Command::Run(args)) => cli::run(&args),
         Some(Command::Validate { scenario }) => cli::validate(&scenario),
         Some(Command::Scenarios) => cli::scenarios(),

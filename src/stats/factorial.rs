@@ -95,23 +95,12 @@ pub fn factorial_effects(cells: &[FactorialCell], alpha: f64) -> StatsResult<Vec
             cells.len()
         )));
     }
-    let divisor = (size / 2) as f64;
-    let se = cells.iter().map(|c| c.var_of_mean).sum::<f64>().sqrt() / divisor;
+    let se = cells.iter().map(|c| c.var_of_mean).sum::<f64>().sqrt() / (size / 2) as f64;
     let crit = norm_isf(alpha / 2.0);
     contrasts(k)
         .into_iter()
         .map(|factors| {
-            let estimate = cells
-                .iter()
-                .map(|c| {
-                    let sign: f64 = factors
-                        .iter()
-                        .map(|&f| if c.levels[f] == 1 { 1.0 } else { -1.0 })
-                        .product();
-                    sign * c.mean
-                })
-                .sum::<f64>()
-                / divisor;
+            let estimate = contrast(cells.iter().map(|c| (&c.levels[..], c.mean)), &factors);
             let (z, p_value) = if se > 0.0 {
                 (estimate / se, norm_two_sided_p(estimate / se))
             } else if estimate == 0.0 {
@@ -131,6 +120,20 @@ pub fn factorial_effects(cells: &[FactorialCell], alpha: f64) -> StatsResult<Vec
             })
         })
         .collect()
+}
+
+/// The effect of the factors `factors` (a main effect for one, an interaction for more) from
+/// the (levels, mean) of every cell of a full 2^k factorial: `Σ_cells Π s_f · mean / 2^(k−1)`
+/// as in [`factorial_effects`]. Used alone on known cell means, e.g. the simulator's true ones.
+pub fn contrast<'a>(cells: impl IntoIterator<Item = (&'a [u8], f64)>, factors: &[usize]) -> f64 {
+    let (sum, n) = cells.into_iter().fold((0.0, 0usize), |(sum, n), (levels, mean)| {
+        let sign: f64 = factors
+            .iter()
+            .map(|&f| if levels[f] == 1 { 1.0 } else { -1.0 })
+            .product();
+        (sum + sign * mean, n + 1)
+    });
+    sum / (n / 2).max(1) as f64
 }
 
 /// Every non-empty subset of the factors `0..k`, smallest first, then in lexicographic order.

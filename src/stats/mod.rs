@@ -179,7 +179,7 @@ pub use clv::{
 pub use comparison::Comparison;
 pub use cuped::{cuped_comparison, cuped_theta, CupedMoments};
 pub use error::{StatsError, StatsResult};
-pub use factorial::{factorial_effects, FactorialCell, FactorialEffect};
+pub use factorial::{contrast, factorial_effects, FactorialCell, FactorialEffect};
 pub use independence::{chi_square_independence, ChiSquareResult};
 pub use means::{welch_df, welch_t_test, welch_t_test_moments, MeanSummary};
 pub use moments::{MeanMoments, RatioMoments};

@@ -76,7 +76,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Enter / Esc", "load the picked scenario / close a popup"),
     (
         "e",
-        "write ./shoplab-<scenario>-seed<N>-day<D>.json and .md",
+        "export JSON and .md into --export-dir (default: here)",
     ),
     ("?", "this help"),
     ("q / Ctrl-C", "quit"),

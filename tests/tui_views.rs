@@ -104,7 +104,7 @@ fn picker_shows_a_broken_file_with_its_problems() {
 }
 
 #[test]
-fn three_arms_fit_at_80x24_in_compact_cards() {
+fn three_arms_fit_at_80x24() {
     let scenario = Scenario::load("tests/scenarios/tui/three-arms.toml").unwrap();
     let mut app = App::new(scenario.clone(), Theme::COLOR);
     for s in run_of(&scenario) {

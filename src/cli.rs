@@ -288,7 +288,12 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let elapsed = started.elapsed().as_secs_f64();
     let mut report = Report::new(&scenario, &snapshot);
     if let Some(dir) = &args.plots {
-        report.charts = write_plots(&report, dir)?;
+        let report_dir = args
+            .out
+            .as_deref()
+            .filter(|p| *p != Path::new("-"))
+            .map(|p| p.parent().unwrap_or(Path::new("")));
+        report.charts = write_plots(&report, dir, report_dir)?;
     }
     out.write(&report.render(args.format.into()))?;
     eprintln!("{}", throughput(&scenario, &snapshot, built, elapsed));
@@ -328,8 +333,14 @@ fn throughput(scenario: &Scenario, snapshot: &Snapshot, built: f64, elapsed: f64
     line
 }
 
-/// Writes the charts of a report into `dir`; returns (title, path) of each.
-fn write_plots(report: &Report, dir: &Path) -> Result<Vec<(String, String)>, Failure> {
+/// Writes the charts of a report into `dir`; returns (title, path) of each, the path
+/// relative to `report_dir` (the folder of `--out`) so the report's links work wherever the
+/// pair is moved, or as given when the report goes to standard output.
+fn write_plots(
+    report: &Report,
+    dir: &Path,
+    report_dir: Option<&Path>,
+) -> Result<Vec<(String, String)>, Failure> {
     use shoplab::report::plot::{conversion_chart, payback_chart, svg};
     let mut charts = vec![("conversion.svg", conversion_chart(report))];
     if report.arms.iter().any(|a| a.roi.is_some()) {
@@ -342,9 +353,35 @@ fn write_plots(report: &Report, dir: &Path) -> Result<Vec<(String, String)>, Fai
     for (file, chart) in charts {
         let path = dir.join(file);
         output::write_file(&path, &svg(&chart))?;
-        written.push((chart.title.clone(), path.display().to_string()));
+        let link = report_dir
+            .and_then(|from| relative(from, &path))
+            .unwrap_or(path);
+        written.push((chart.title.clone(), link.display().to_string()));
     }
     Ok(written)
+}
+
+/// `to` as seen from the folder `from`, both resolved first (`../plots/a.svg`); `None` when
+/// either cannot be resolved.
+fn relative(from: &Path, to: &Path) -> Option<PathBuf> {
+    let from = std::fs::canonicalize(if from.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        from
+    })
+    .ok()?;
+    let to = std::fs::canonicalize(to).ok()?;
+    let common = from
+        .components()
+        .zip(to.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut out = PathBuf::new();
+    for _ in from.components().skip(common) {
+        out.push("..");
+    }
+    out.extend(to.components().skip(common));
+    Some(out)
 }
 
 /// Runs `shoplab tui`: the scenario is checked before the terminal is touched, so a bad one

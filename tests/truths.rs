@@ -80,16 +80,25 @@ fn the_truths_leave_the_experiment_untouched() {
         let mut off = on.clone();
         off.experiment.true_effect = Some(false);
         let (on, off) = (run(on, 4), run(off, 4));
-        assert!(on.arms.iter().all(|a| a.truth.is_some() && a.rollout.is_some()));
+        assert!(on
+            .arms
+            .iter()
+            .all(|a| a.truth.is_some() && a.rollout.is_some()));
         assert!(off.arms.iter().all(|a| a.truth.is_none()));
-        assert_eq!(own_results(&on), own_results(&off), "replicates {replicates}");
+        assert_eq!(
+            own_results(&on),
+            own_results(&off),
+            "replicates {replicates}"
+        );
     }
 }
 
 #[test]
 fn the_in_experiment_truth_is_the_arm_plus_its_guests() {
     // An arm's truth covers every shopper once: its own and its guests.
-    let s = scenario(&format!("{EVERY_STRATEGY}[experiment]\ntrue_effect = true\n"));
+    let s = scenario(&format!(
+        "{EVERY_STRATEGY}[experiment]\ntrue_effect = true\n"
+    ));
     let n = u64::from(s.shoppers);
     let snap = run(s, 8);
     for arm in &snap.arms {
@@ -122,7 +131,9 @@ fn rates(text: &str, seeds: std::ops::Range<u64>, metrics: &[&str]) -> (Vec<f64>
                 .iter()
                 .map(|m| {
                     let c = &vs[m];
-                    let covered = c.covered.unwrap_or_else(|| panic!("seed {seed} {m}: {c:?}"));
+                    let covered = c
+                        .covered
+                        .unwrap_or_else(|| panic!("seed {seed} {m}: {c:?}"));
                     (covered, c.p_value.is_some_and(|p| p < s.experiment.alpha))
                 })
                 .collect()

@@ -190,7 +190,10 @@ fn factorial_view_shows_every_effect_with_its_interval_and_mark() {
     for (w, h) in [(80, 24), (120, 36), (160, 48)] {
         let screen = draw(&app, w, h);
         let lines: Vec<&str> = screen.lines().map(|l| l.trim_matches('"')).collect();
-        assert!(lines[0].contains("2×2×2 factorial"), "{w}×{h} header:\n{screen}");
+        assert!(
+            lines[0].contains("2×2×2 factorial"),
+            "{w}×{h} header:\n{screen}"
+        );
         // Every term, main effects to the three-way interaction, in one row with both
         // metrics' estimates, intervals and marks, equal to the analysis' numbers.
         let terms = [
@@ -233,11 +236,18 @@ fn factorial_view_shows_every_effect_with_its_interval_and_mark() {
         let cells = ["(1)", "c", "b", "bc", "a", "ac", "ab", "abc"];
         let shown = cells
             .iter()
-            .filter(|c| lines.iter().any(|l| l.split_whitespace().next() == Some(**c)))
+            .filter(|c| {
+                lines
+                    .iter()
+                    .any(|l| l.split_whitespace().next() == Some(**c))
+            })
             .count();
         if shown < cells.len() {
             let hint = format!("shows {} more", cells.len() - shown);
-            assert!(screen.contains(&hint), "{w}×{h}: {shown} cells, no hint:\n{screen}");
+            assert!(
+                screen.contains(&hint),
+                "{w}×{h}: {shown} cells, no hint:\n{screen}"
+            );
         }
         if h >= 36 {
             assert_eq!(shown, cells.len(), "{w}×{h}:\n{screen}");

@@ -12,10 +12,10 @@ use super::snapshot::{ArmSnapshot, ArmTruth, ReplicaSnapshot, Snapshot};
 use crate::metrics::{Metrics, ShopperMoments};
 use crate::scenario::{Allocation, Scenario};
 use crate::stats::{
-    benjamini_hochberg, beta_binomial_chance_to_beat, chi_square_independence, cuped_comparison,
-    contrast, factorial_effects, holm, normal_chance_to_beat, ratio_comparison, replicate_comparison,
-    srm_check, two_proportion_z_test, welch_t_test_moments, BayesResult, Comparison, FactorialCell,
-    StatsResult,
+    benjamini_hochberg, beta_binomial_chance_to_beat, chi_square_independence, contrast,
+    cuped_comparison, factorial_effects, holm, normal_chance_to_beat, ratio_comparison,
+    replicate_comparison, srm_check, two_proportion_z_test, welch_t_test_moments, BayesResult,
+    Comparison, FactorialCell, StatsResult,
 };
 
 /// One metric of one arm against its baseline (the control unless the arm names another).

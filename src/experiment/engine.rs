@@ -157,7 +157,10 @@ impl Engine {
     pub fn histories(&self, arm: usize) -> impl Iterator<Item = (ShopperId, &History)> {
         self.arms[arm].replicas.iter().flat_map(|r| {
             let c = &r.learners;
-            c.ids.iter().copied().zip(c.states.iter().map(|s| &s.history))
+            c.ids
+                .iter()
+                .copied()
+                .zip(c.states.iter().map(|s| &s.history))
         })
     }
 

@@ -3,6 +3,7 @@
 
 mod csv;
 mod markdown;
+mod money;
 pub mod plot;
 mod table;
 mod text;
@@ -20,10 +21,9 @@ use crate::metrics::Metrics;
 use crate::roi::{analyze as analyze_roi, ArmRoi};
 use crate::scenario::Scenario;
 use crate::world::Counts;
+pub(crate) use money::{break_even_notes, roi_rows, summary};
 pub use text::TRUTHS_EXPLAINED;
-pub(crate) use text::{
-    break_even_notes, comparison_rows, experiment_notes, results_rows, roi_rows,
-};
+pub(crate) use text::{comparison_rows, experiment_notes, factorial_rows, results_rows};
 
 /// Output formats of `shoplab run`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

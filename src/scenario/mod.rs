@@ -291,8 +291,11 @@ impl Scenario {
     pub fn design_label(&self) -> String {
         match (&self.experiment.factorial, self.arms.len()) {
             (Some(f), _) => {
-                let sizes: Vec<String> =
-                    f.factors.iter().map(|f| f.levels.len().to_string()).collect();
+                let sizes: Vec<String> = f
+                    .factors
+                    .iter()
+                    .map(|f| f.levels.len().to_string())
+                    .collect();
                 format!("{} factorial", sizes.join("×"))
             }
             (None, 1) => "single arm".into(),

@@ -126,13 +126,15 @@ pub fn factorial_effects(cells: &[FactorialCell], alpha: f64) -> StatsResult<Vec
 /// the (levels, mean) of every cell of a full 2^k factorial: `Σ_cells Π s_f · mean / 2^(k−1)`
 /// as in [`factorial_effects`]. Used alone on known cell means, e.g. the simulator's true ones.
 pub fn contrast<'a>(cells: impl IntoIterator<Item = (&'a [u8], f64)>, factors: &[usize]) -> f64 {
-    let (sum, n) = cells.into_iter().fold((0.0, 0usize), |(sum, n), (levels, mean)| {
-        let sign: f64 = factors
-            .iter()
-            .map(|&f| if levels[f] == 1 { 1.0 } else { -1.0 })
-            .product();
-        (sum + sign * mean, n + 1)
-    });
+    let (sum, n) = cells
+        .into_iter()
+        .fold((0.0, 0usize), |(sum, n), (levels, mean)| {
+            let sign: f64 = factors
+                .iter()
+                .map(|&f| if levels[f] == 1 { 1.0 } else { -1.0 })
+                .product();
+            (sum + sign * mean, n + 1)
+        });
     sum / (n / 2).max(1) as f64
 }
 

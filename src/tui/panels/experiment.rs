@@ -126,7 +126,6 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 .border_style(app.theme.dim()),
         )
         .render(srm, buf);
-
 }
 
 /// `2×2×2 factorial`, `40,000 shoppers`, `28 days`, `seed 31`, `α = 0.05`, `unit: the shopper`.

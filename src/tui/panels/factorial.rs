@@ -195,8 +195,8 @@ impl Columns {
             .max()
             .unwrap_or(0);
         let base = letters + 2 * (ESTIMATE + 1);
-        let truth = effects.iter().any(|e| e.true_estimate.is_some())
-            && base + 2 * (TRUTH + 1) <= width;
+        let truth =
+            effects.iter().any(|e| e.true_estimate.is_some()) && base + 2 * (TRUTH + 1) <= width;
         let names = base + (named - letters) + if truth { 2 * (TRUTH + 1) } else { 0 } <= width;
         Columns {
             letters,
@@ -292,11 +292,8 @@ fn effects_table(app: &App, effects: &[Effect], terms: &[String], area: Rect, bu
         return;
     }
     let legend_height = (legend.len() as u16).min(inner.height);
-    let [table_area, legend_area] = Layout::vertical([
-        Constraint::Min(0),
-        Constraint::Length(legend_height),
-    ])
-    .areas(inner);
+    let [table_area, legend_area] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(legend_height)]).areas(inner);
     Table::new(rows, widths)
         .header(Row::new(header).style(app.theme.title()))
         .column_spacing(1)
@@ -316,7 +313,10 @@ fn cell_grid(app: &App, snapshot: &Snapshot, design: &Factorial, area: Rect, buf
     let n = design.cells.len().min(snapshot.arms.len());
     // Title and header take two rows; the rest shows cells, scrolled to the selected one.
     let room = usize::from(area.height.saturating_sub(2)).max(1);
-    let first = app.selected_arm.saturating_sub(room - 1).min(n.saturating_sub(room));
+    let first = app
+        .selected_arm
+        .saturating_sub(room - 1)
+        .min(n.saturating_sub(room));
     let last = (first + room).min(n);
     let hidden = n - (last - first);
     let mut title = if hidden > 0 {

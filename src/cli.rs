@@ -341,22 +341,35 @@ fn write_plots(
     dir: &Path,
     report_dir: Option<&Path>,
 ) -> Result<Vec<(String, String)>, Failure> {
-    use shoplab::report::plot::{conversion_chart, payback_chart, svg};
-    let mut charts = vec![("conversion.svg", conversion_chart(report))];
-    if report.arms.iter().any(|a| a.roi.is_some()) {
-        charts.push((
-            "payback.svg",
-            payback_chart(report, report.scenario.projection_months),
-        ));
+    use shoplab::report::forest::{self, effects_forest, lift_forest};
+    use shoplab::report::plot::{self, conversion_chart, payback_chart};
+    let chart = |c: plot::Chart| (c.title.clone(), plot::svg(&c));
+    let mut charts = vec![("conversion.svg", chart(conversion_chart(report)))];
+    // A factorial's cells are read through its effects, not one by one against the control.
+    if let Some(f) = effects_forest(report) {
+        charts.push(("effects.svg", (f.title.clone(), forest::svg(&f))));
+    } else {
+        let lifts = lift_forest(report);
+        if !lifts.rows.is_empty() {
+            charts.push(("lift.svg", (lifts.title.clone(), forest::svg(&lifts))));
+        }
+    }
+    if report
+        .arms
+        .iter()
+        .any(|a| a.roi.as_ref().is_some_and(|x| x.costs.any()))
+    {
+        let months = report.scenario.projection_months;
+        charts.push(("payback.svg", chart(payback_chart(report, months))));
     }
     let mut written = Vec::new();
-    for (file, chart) in charts {
+    for (file, (title, svg)) in charts {
         let path = dir.join(file);
-        output::write_file(&path, &svg(&chart))?;
+        output::write_file(&path, &svg)?;
         let link = report_dir
             .and_then(|from| relative(from, &path))
             .unwrap_or(path);
-        written.push((chart.title.clone(), link.display().to_string()));
+        written.push((title, link.display().to_string()));
     }
     Ok(written)
 }

@@ -222,9 +222,20 @@ fn the_report_reads_as_a_forwardable_document_from_another_folder() {
     let links = image_links(&text);
     assert_eq!(
         links,
-        ["plots/conversion.svg", "plots/payback.svg"],
+        [
+            "plots/conversion.svg",
+            "plots/lift.svg",
+            "plots/payback.svg"
+        ],
         "{text}"
     );
+    // The charts show the uncertainty the text talks about: a band around the margin, a
+    // bar per lift.
+    let payback = fs::read_to_string(dir.path().join("deliver/plots/payback.svg")).unwrap();
+    assert_eq!(payback.matches("<polygon").count(), 1, "one band, one arm");
+    let lift = fs::read_to_string(dir.path().join("deliver/plots/lift.svg")).unwrap();
+    // Four headline metrics of one arm, each a dot (plus the key's).
+    assert_eq!(lift.matches("<circle").count(), 4 + 1);
     for link in links {
         assert!(dir.path().join("deliver").join(&link).is_file(), "{link}");
     }
@@ -244,6 +255,10 @@ fn links_climb_out_of_the_report_folder_when_the_plots_are_elsewhere() {
     let links = image_links(&text);
     assert_eq!(
         links,
-        ["../../charts/conversion.svg", "../../charts/payback.svg"]
+        [
+            "../../charts/conversion.svg",
+            "../../charts/lift.svg",
+            "../../charts/payback.svg"
+        ]
     );
 }

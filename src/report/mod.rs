@@ -2,6 +2,7 @@
 //! markdown.
 
 mod csv;
+pub mod forest;
 mod markdown;
 mod money;
 pub mod plot;

@@ -1,4 +1,4 @@
-//! The command line (docs/ARCHITECTURE.md §7): argument types and mode dispatch.
+//! The command line (docs/ARCHITECTURE.md §8): argument types and mode dispatch.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -150,8 +150,9 @@ pub struct RunArgs {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
-    /// Also run every arm on the whole population to report true lifts (default: on while
-    /// the population is small).
+    /// Also compute both truths: every shopper served by each arm as trained in the
+    /// experiment ("true now") and each arm deployed to everyone ("at rollout") (default: on
+    /// while the population is small).
     #[arg(long, value_enum)]
     pub true_effect: Option<Switch>,
     /// Days of pre-period for CUPED (overrides the scenario; 0 turns it off).

@@ -16,7 +16,9 @@ use crate::rng::mix64;
 use crate::scenario::ArmSpec;
 use crate::strategy::registry::{self, BuildContext};
 use crate::strategy::Strategies;
-use crate::world::{Counts, DayContext, DayLog, DayOutput, Shop, ShopperId, ShopperState, World};
+use crate::world::{
+    Counts, DayContext, DayLog, DayOutput, History, Shop, ShopperId, ShopperState, World,
+};
 
 /// Shoppers per parallel work item. Fixed, so merge order never depends on threads.
 pub(super) const CHUNK: usize = 1024;
@@ -51,6 +53,14 @@ impl Cohort {
         self.ids.push(id);
         self.states.push(ShopperState::default());
         self.covariate.push(covariate);
+    }
+
+    /// Each shopper's history, by id.
+    pub fn histories(&self) -> impl Iterator<Item = (ShopperId, &History)> {
+        self.ids
+            .iter()
+            .copied()
+            .zip(self.states.iter().map(|s| &s.history))
     }
 
     /// Removes the shoppers in `gone` (sorted, all present; `ids` sorted too).

@@ -155,13 +155,23 @@ impl Engine {
     /// what a transaction table is read from between days (the calibration example's
     /// repeat-purchase check).
     pub fn histories(&self, arm: usize) -> impl Iterator<Item = (ShopperId, &History)> {
-        self.arms[arm].replicas.iter().flat_map(|r| {
-            let c = &r.learners;
-            c.ids
-                .iter()
-                .copied()
-                .zip(c.states.iter().map(|s| &s.history))
-        })
+        self.arms[arm]
+            .replicas
+            .iter()
+            .flat_map(|r| r.learners.histories())
+    }
+
+    /// What every shopper of the in-experiment truth did under arm `arm`'s strategies as
+    /// trained in the experiment: the arm's own shoppers and its guests (none when the
+    /// truths are off). With the same for another arm, these are each shopper's two
+    /// potential outcomes, which the coverage checks read to compute the exact
+    /// finite-population variance of a difference.
+    pub fn truth_histories(&self, arm: usize) -> impl Iterator<Item = (ShopperId, &History)> {
+        self.arms[arm]
+            .replicas
+            .iter()
+            .filter_map(|r| Some((&r.learners, r.guests.as_ref()?)))
+            .flat_map(|(learners, guests)| learners.histories().chain(guests.histories()))
     }
 
     /// Whether the horizon is reached.

@@ -29,7 +29,7 @@ pub fn render(r: &Report) -> String {
     out += &align(&rows);
     if r.arms.len() > 1 {
         out += &format!(
-            "\nagainst the control (lift [{:.0}% interval], * = significant after Holm):\n",
+            "\nagainst each arm's baseline, \"vs\" (lift [{:.0}% interval], * = significant after Holm):\n",
             100.0 * (1.0 - r.experiment.alpha)
         );
         let rows = comparison_rows(r);

@@ -46,7 +46,7 @@ pub struct ExperimentParams {
     pub salt: Option<String>,
     /// Significance level of intervals and tests.
     pub alpha: f64,
-    /// Also run every arm on the whole population to measure its true effect; `None`:
+    /// Also compute both truths (the in-experiment truth and the rollout truth); `None`:
     /// only while that is cheap (see [`Scenario::true_effect`](super::Scenario::true_effect)).
     pub true_effect: Option<bool>,
     /// Days of pre-period under the control strategies, for CUPED (0: none).

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use shoplab::output::{self, Output, OutputError};
 use shoplab::report::{Format, Report};
@@ -60,6 +60,14 @@ pub enum Command {
     },
     /// Sample size per arm to detect a relative change.
     Power(PowerArgs),
+    /// Print a shell completion script, e.g. `shoplab completions bash >
+    /// ~/.local/share/bash-completion/completions/shoplab`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `shoplab man > ~/.local/share/man/man1/shoplab.1`.
+    Man,
 }
 
 /// `shoplab stats` tests.
@@ -265,7 +273,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         let bar = indicatif::ProgressBar::new(u64::from(scenario.days));
         bar.set_style(
             indicatif::ProgressStyle::with_template(
-                "{prefix} [{bar:30}] day {pos}/{len} {elapsed}",
+                "{prefix} [{bar:30}] day {pos}/{len} · {elapsed} elapsed · about {eta} left",
             )
             .expect("static template")
             .progress_chars("=> "),
@@ -420,6 +428,22 @@ pub fn tui(scenario: &str, _export_dir: &Path) -> Result<(), Failure> {
          default features to open it, or use `shoplab run SCENARIO` for reports"
             .into(),
     ))
+}
+
+/// Runs `shoplab completions SHELL`: the script for the whole command line.
+pub fn completions(shell: clap_complete::Shell) -> Result<(), Failure> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "shoplab", &mut script);
+    print_stdout(&String::from_utf8_lossy(&script))
+}
+
+/// Runs `shoplab man`: the man page of `shoplab` and its commands, in roff.
+pub fn man() -> Result<(), Failure> {
+    let mut page = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut page)
+        .map_err(|e| Failure::Other(format!("cannot render the man page: {e}")))?;
+    print_stdout(&String::from_utf8_lossy(&page))
 }
 
 /// Runs `shoplab validate`.

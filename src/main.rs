@@ -24,6 +24,8 @@ fn main() -> ExitCode {
         Some(Command::Strategies) => cli::strategies(),
         Some(Command::Stats { test }) => cli::stats(&test),
         Some(Command::Power(args)) => cli::power(&args),
+        Some(Command::Completions { shell }) => cli::completions(shell),
+        Some(Command::Man) => cli::man(),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

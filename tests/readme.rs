@@ -159,6 +159,9 @@ fn every_command_in_the_readme_exists_with_its_options() {
         checked.insert(path.join(" "));
     }
     for command in ["run", "tui", "validate", "completions", "man", "power"] {
-        assert!(checked.contains(command), "the README never shows {command}");
+        assert!(
+            checked.contains(command),
+            "the README never shows {command}"
+        );
     }
 }

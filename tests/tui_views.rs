@@ -182,6 +182,27 @@ fn factorial_app() -> App {
 }
 
 #[test]
+fn factorial_view_draws_from_the_first_day_at_any_size() {
+    // Day 0 has no orders, so no effects yet: the panel must say so, not fail.
+    let scenario = small("multivariate");
+    let run = run_of(&scenario);
+    for day in [0, 1] {
+        let mut app = App::new(scenario.clone(), Theme::MONO);
+        for s in &run[..=day] {
+            app.apply(EngineEvent::Update {
+                run: 0,
+                snapshot: Box::new(s.clone()),
+            });
+        }
+        app.view = View::Experiment;
+        for (w, h) in [(80, 24), (81, 25), (123, 37), (160, 48), (300, 80)] {
+            let screen = draw(&app, w, h);
+            assert!(screen.contains("factorial effects"), "{w}×{h}:\n{screen}");
+        }
+    }
+}
+
+#[test]
 fn factorial_view_shows_every_effect_with_its_interval_and_mark() {
     let app = factorial_app();
     let snapshot = app.snapshot.clone().unwrap();

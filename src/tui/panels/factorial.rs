@@ -197,7 +197,8 @@ impl Columns {
         let base = letters + 2 * (ESTIMATE + 1);
         let truth =
             effects.iter().any(|e| e.true_estimate.is_some()) && base + 2 * (TRUTH + 1) <= width;
-        let names = base + (named - letters) + if truth { 2 * (TRUTH + 1) } else { 0 } <= width;
+        let names =
+            base + named.saturating_sub(letters) + if truth { 2 * (TRUTH + 1) } else { 0 } <= width;
         Columns {
             letters,
             named,

@@ -78,16 +78,22 @@ fn card(app: &App, snapshot: &Snapshot, i: usize, area: Rect, compact: bool, buf
         0 => "treatment".to_string(),
         b => format!("vs {}", snapshot.arms[b].name),
     };
-    let title = Line::from(vec![
-        Span::styled(
-            format!(" {} ", arm.name),
-            app.theme.arm(i).patch(title_style(app, i)),
-        ),
-        Span::styled(
-            format!("· {role} · {} ", format::share(arm.traffic)),
-            app.theme.dim(),
-        ),
-    ]);
+    // Whole parts only: the role and share go first when the name needs the room.
+    let room = usize::from(area.width.saturating_sub(2));
+    let name = format!(" {} ", arm.name);
+    let mut title = Line::from(Span::styled(
+        name,
+        app.theme.arm(i).patch(title_style(app, i)),
+    ));
+    for part in [
+        format!("· {role} "),
+        format!("· {} ", format::share(arm.traffic)),
+    ] {
+        if title.width() + part.chars().count() > room {
+            break;
+        }
+        title.push_span(Span::styled(part, app.theme.dim()));
+    }
     let block = card_block(app, i, title);
     let inner = block.inner(area);
     block.render(area, buf);

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
+use shoplab::export::{Export, ExportError, Options};
 use shoplab::output::{self, Output, OutputError};
 use shoplab::report::{Format, Report};
 use shoplab::scenario::{Scenario, BUILT_INS};
@@ -178,6 +179,14 @@ pub struct RunArgs {
     /// costs, cumulative incremental margin against cost with the payback month.
     #[arg(long, value_name = "DIR")]
     pub plots: Option<PathBuf>,
+    /// Also write the run's data as Parquet tables into this folder: arms, days, segments,
+    /// shoppers, products and transactions (see docs/DATA.md).
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<PathBuf>,
+    /// With --export, also write every impression (`events.parquet`): outcomes,
+    /// propensities and the true click probabilities, for off-policy evaluation.
+    #[arg(long, requires = "export")]
+    pub events: bool,
 }
 
 /// On or off.
@@ -196,7 +205,7 @@ pub enum FormatArg {
     Table,
     /// One JSON object.
     Json,
-    /// One row per arm.
+    /// The tidy table: one row per arm × compared metric.
     Csv,
     /// A markdown document.
     Markdown,
@@ -281,18 +290,37 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         bar.set_prefix(scenario.name.clone());
         bar
     });
-    let (snapshot, built) = pool.install(|| {
+    let export = args
+        .export
+        .as_deref()
+        .map(|dir| {
+            let options = Options {
+                events: args.events,
+            };
+            Export::create(dir, &scenario, options).map_err(export_failure)
+        })
+        .transpose()?;
+    let outcome = pool.install(|| -> Result<_, Failure> {
         let mut engine = Engine::new(scenario.clone());
         let built = started.elapsed().as_secs_f64();
-        engine.run(|e| {
+        let show = |e: &Engine| {
             if let Some(bar) = &progress {
                 bar.set_position(u64::from(e.day()));
             }
-        });
-        (engine.snapshot(), built)
+        };
+        let Some(export) = export else {
+            engine.run(show);
+            return Ok((engine.snapshot(), built, None));
+        };
+        let (snapshot, tables) = export.run(&mut engine, show).map_err(export_failure)?;
+        Ok((snapshot, built, Some(tables)))
     });
     if let Some(bar) = progress {
         bar.finish_and_clear();
+    }
+    let (snapshot, built, tables) = outcome?;
+    if let Some(tables) = tables {
+        eprintln!("{}", exported(&tables, args.events));
     }
     let elapsed = started.elapsed().as_secs_f64();
     let mut report = Report::new(&scenario, &snapshot);
@@ -307,6 +335,36 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     out.write(&report.render(args.format.into()))?;
     eprintln!("{}", throughput(&scenario, &snapshot, built, elapsed));
     Ok(())
+}
+
+/// An export's failure: a folder that cannot take the tables is bad input.
+fn export_failure(e: ExportError) -> Failure {
+    if e.is_bad_input() {
+        Failure::BadInput(e.to_string())
+    } else {
+        Failure::Other(e.to_string())
+    }
+}
+
+/// What an export wrote, for stderr; and a word on an event log left from an earlier run,
+/// which this one did not replace.
+fn exported(tables: &[PathBuf], events: bool) -> String {
+    let mut line = format!("wrote {} Parquet tables:", tables.len());
+    for t in tables {
+        line += &format!(" {}", t.display());
+    }
+    let stale = tables
+        .first()
+        .and_then(|t| t.parent())
+        .map(|dir| dir.join("events.parquet"))
+        .filter(|e| !events && e.exists());
+    if let Some(stale) = stale {
+        line += &format!(
+            "\nnote: {} is from an earlier run (this one ran without --events)",
+            stale.display()
+        );
+    }
+    line
 }
 
 /// The worker threads for `--threads asked`: more than the cores only add switching (1,024

@@ -26,7 +26,10 @@
 //! `cli` (on by default) the `shoplab` binary's parser and progress bar. Without both
 //! (`--no-default-features`) the crate is the simulation core and its reports.
 
+pub mod columns;
 pub mod experiment;
+#[cfg(feature = "export")]
+pub mod export;
 pub mod footprint;
 pub mod format;
 pub mod metrics;

@@ -7,7 +7,7 @@ use std::path::Path;
 
 /// The library's top-level modules, lowest layer first.
 const LAYERS: &[&[&str]] = &[
-    &["rng", "stats", "format", "signals", "output"],
+    &["rng", "stats", "format", "columns", "signals", "output"],
     &["world"],
     &["metrics"],
     &["strategy"],
@@ -15,7 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["experiment", "footprint"],
     &["roi"],
     &["report"],
-    &["tui"],
+    &["export", "tui"],
 ];
 
 fn layer(module: &str) -> Option<usize> {

@@ -101,8 +101,9 @@ fn valid_fixture_validates_and_runs() {
         .assert()
         .success()
         .stdout(
-            predicate::str::starts_with("arm,recommender,")
-                .and(predicate::str::contains("\ncontrol,popularity,")),
+            predicate::str::starts_with("scenario,seed,arm,baseline,metric,value,lift,").and(
+                predicate::str::contains("\nminimal,42,control,,conversion_rate,"),
+            ),
         );
 }
 

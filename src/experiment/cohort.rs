@@ -17,7 +17,7 @@ use crate::scenario::ArmSpec;
 use crate::strategy::registry::{self, BuildContext};
 use crate::strategy::Strategies;
 use crate::world::{
-    Counts, DayContext, DayLog, DayOutput, History, Shop, ShopperId, ShopperState, World,
+    Counts, DayContext, DayLog, DayOutput, History, Recording, Shop, ShopperId, ShopperState, World,
 };
 
 /// Shoppers per parallel work item. Fixed, so merge order never depends on threads.
@@ -86,21 +86,22 @@ impl Cohort {
         self.covariate.retain(|_| *k.next().unwrap_or(&true));
     }
 
-    /// Simulates one day of every shopper under `policy`, leaving the observed events in
-    /// the output buffers. Returns the day's counts and, when tracked, the shoppers' moments
-    /// after the day.
+    /// Simulates one day of every shopper under `policy`, leaving the observed events (and
+    /// the records `recording` asks for) in the output buffers. Returns the day's counts
+    /// and, when tracked, the shoppers' moments after the day.
     fn day(
         &mut self,
         world: &World,
         shop: Shop,
         policy: &Strategies,
         moments: Moments,
+        recording: Recording,
     ) -> (Counts, ShopperMoments) {
         let chunks = self.states.len().div_ceil(CHUNK);
         // Each chunk's output buffers are reused from day to day: growing fresh event and
         // slate vectors every day was a visible share of a run.
         self.outputs.resize_with(chunks, DayOutput::default);
-        let ctx = DayContext::new(world, shop, policy);
+        let ctx = DayContext::new(world, shop, policy).recording(recording);
         let chunk_moments: Vec<ShopperMoments> = self
             .states
             .par_chunks_mut(CHUNK)
@@ -124,6 +125,11 @@ impl Cohort {
             .iter()
             .for_each(|out| counts.merge(&out.counts));
         (counts, merged(&chunk_moments))
+    }
+
+    /// The last day's outputs, chunk by chunk in shopper order.
+    pub fn outputs(&self) -> &[DayOutput] {
+        &self.outputs
     }
 
     /// The day's events as the night's log, as they are; [`Cohort::give_back`] returns the
@@ -194,7 +200,13 @@ impl Replica {
 
     /// One day: the learners' and the guests' passes (side by side: both only read the
     /// strategies), then the night: learning from the learners, remembering the guests.
-    fn step(&mut self, world: &World, shop: Shop, moments: Moments) -> Counts {
+    fn step(
+        &mut self,
+        world: &World,
+        shop: Shop,
+        moments: Moments,
+        recording: Recording,
+    ) -> Counts {
         let Replica {
             strategies,
             learners,
@@ -203,11 +215,11 @@ impl Replica {
         } = self;
         let policy = &*strategies;
         let ((counts, m), guest_counts) = rayon::join(
-            || learners.day(world, shop, policy, moments),
+            || learners.day(world, shop, policy, moments, recording),
             || {
                 guests
                     .as_mut()
-                    .map(|g| g.day(world, shop, policy, Moments::Skip).0)
+                    .map(|g| g.day(world, shop, policy, Moments::Skip, Recording::NONE).0)
             },
         );
         let log = learners.take_log(shop.day);
@@ -276,12 +288,13 @@ impl ArmRun {
         run
     }
 
-    /// Simulates one day in every copy and merges the tallies in copy order.
-    pub fn step(&mut self, world: &World, shop: Shop, moments: Moments) {
+    /// Simulates one day in every copy and merges the tallies in copy order. The world keeps
+    /// the records `recording` asks for of the arm's own shoppers (never of its guests).
+    pub fn step(&mut self, world: &World, shop: Shop, moments: Moments, recording: Recording) {
         let counts: Vec<Counts> = self
             .replicas
             .par_iter_mut()
-            .map(|r| r.step(world, shop, moments))
+            .map(|r| r.step(world, shop, moments, recording))
             .collect();
         let mut today = Counts::default();
         counts.iter().for_each(|c| today.merge(c));

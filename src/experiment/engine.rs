@@ -25,7 +25,7 @@ use crate::scenario::{Allocation, ArmSpec, Scenario};
 use crate::stats::{ratio_comparison, replicate_comparison, Comparison};
 use crate::strategy::registry::BuildContext;
 use crate::strategy::Strategies;
-use crate::world::{History, Shop, ShopperId, World};
+use crate::world::{History, Recorder, Recording, Shop, ShopperId, ShopperState, World};
 
 /// Mixed into the seed of the pre-period so it never reuses the experiment's draws.
 const PRE_PERIOD_SALT: u64 = 0x5052_4550_4552_494f;
@@ -181,6 +181,18 @@ impl Engine {
 
     /// Simulates one day in every arm. Does nothing once the horizon is reached.
     pub fn step(&mut self) {
+        self.step_with(None);
+    }
+
+    /// Simulates one day as [`Engine::step`] does, with the world keeping, for the shoppers
+    /// of the experiment's arms, the records `recorder` asks for (orders, impressions), and
+    /// hands each arm's day to it, copy by copy. The truths (guests and rollout runs) and
+    /// the pre-period record nothing.
+    pub fn step_recording(&mut self, recorder: &mut dyn Recorder) {
+        self.step_with(Some(recorder));
+    }
+
+    fn step_with(&mut self, recorder: Option<&mut dyn Recorder>) {
         if self.finished() {
             return;
         }
@@ -193,11 +205,23 @@ impl Engine {
         // The experiment arms' moments feed today's looks and tomorrow's allocation, so
         // they are taken during the day's pass while each shopper is in cache; the truth
         // runs' are needed only for a snapshot, which computes them itself.
+        let recording = recorder.as_ref().map_or(Recording::NONE, |r| r.recording());
         self.arms
             .par_iter_mut()
-            .map(|arm| (arm, Moments::Track))
-            .chain(self.rollout.par_iter_mut().map(|arm| (arm, Moments::Skip)))
-            .for_each(|(arm, moments)| arm.step(world, shop, moments));
+            .map(|arm| (arm, Moments::Track, recording))
+            .chain(
+                self.rollout
+                    .par_iter_mut()
+                    .map(|arm| (arm, Moments::Skip, Recording::NONE)),
+            )
+            .for_each(|(arm, moments, recording)| arm.step(world, shop, moments, recording));
+        if let Some(recorder) = recorder {
+            for (i, arm) in self.arms.iter().enumerate() {
+                for r in &arm.replicas {
+                    recorder.record(i, r.learners.outputs());
+                }
+            }
+        }
         let (alpha, mde) = (
             scenario.experiment.alpha,
             scenario.experiment.sequential_mde,
@@ -242,6 +266,19 @@ impl Engine {
             }
         }
         self.allocation.push(weights);
+    }
+
+    /// Visits every shopper of the experiment's arms: its arm (index in the scenario), id
+    /// and state, arm by arm, copy by copy, each in the order of enrolment.
+    pub fn for_each_shopper(&self, mut visit: impl FnMut(usize, ShopperId, &ShopperState)) {
+        for (i, arm) in self.arms.iter().enumerate() {
+            for r in &arm.replicas {
+                let c = &r.learners;
+                for (&id, state) in c.ids.iter().zip(&c.states) {
+                    visit(i, id, state);
+                }
+            }
+        }
     }
 
     /// Runs to the end of the horizon, calling `on_day` after each day.
@@ -403,7 +440,12 @@ fn pre_period(world: &World, scenario: &Scenario, ctx: &BuildContext) -> Vec<f64
     let pre_world = world.with_stream_seed(mix64(scenario.seed ^ PRE_PERIOD_SALT));
     let mut run = ArmRun::everyone(&scenario.arms[0], ctx, &zeros);
     for day in 0..days {
-        run.step(&pre_world, shop(&pre_world, scenario, day), Moments::Skip);
+        run.step(
+            &pre_world,
+            shop(&pre_world, scenario, day),
+            Moments::Skip,
+            Recording::NONE,
+        );
     }
     run.replicas[0]
         .learners

@@ -4,6 +4,7 @@ pub mod allocation;
 pub mod analysis;
 mod assignment;
 mod cohort;
+pub mod daily;
 mod engine;
 pub mod monitor;
 mod snapshot;

@@ -8,6 +8,7 @@ mod money;
 pub mod plot;
 mod table;
 mod text;
+pub mod tidy;
 
 use std::collections::BTreeMap;
 
@@ -33,7 +34,7 @@ pub enum Format {
     Table,
     /// One JSON object.
     Json,
-    /// One row per arm.
+    /// The tidy table: one row per arm × compared metric.
     Csv,
     /// A markdown document.
     Markdown,

@@ -131,6 +131,17 @@ impl Policy for Strategies {
         self.email.schedule(shop, shopper, due, rng, out);
     }
 
+    /// The recommender's: the slate is its decision.
+    fn propensity(
+        &self,
+        shop: &Shop,
+        shopper: &ShopperView,
+        slate: &[ProductId],
+        position: usize,
+    ) -> Option<f64> {
+        self.recommender.propensity(shop, shopper, slate, position)
+    }
+
     /// The events any of the strategies wants in its nightly batch.
     fn observes(&self) -> EventMask {
         self.recommender

@@ -1,38 +1,16 @@
-//! What the dashboard remembers of a run: the metrics and the comparison with the control
-//! after every day. Snapshots carry per-day counts but shopper moments only for "now", so
-//! the day-by-day intervals and p-values exist only if they are computed as days arrive.
+//! What the dashboard remembers of a run: the library's record of every day
+//! (`experiment::daily`), kept as the days arrive, and the reading of a comparison as a
+//! significance mark.
 
-use std::collections::BTreeMap;
-
-use crate::experiment::analysis::{compare_all, MetricComparison};
+use crate::experiment::analysis::MetricComparison;
+use crate::experiment::daily::{ArmDay, DayRecord};
 use crate::experiment::Snapshot;
-use crate::metrics::Metrics;
 
 use super::kpi::Kpi;
 
-/// One arm after one day.
-#[derive(Debug, Clone)]
-pub struct ArmDay {
-    /// Metrics so far.
-    pub metrics: Metrics,
-    /// Comparison with the control so far; `None` for the control.
-    pub vs_control: Option<BTreeMap<&'static str, MetricComparison>>,
-}
-
-impl ArmDay {
-    /// The comparison of one KPI with the control, if there is one.
-    pub fn comparison(&self, kpi: Kpi) -> Option<&MetricComparison> {
-        self.vs_control.as_ref()?.get(kpi.metric()?)
-    }
-}
-
-/// Every arm after one day.
-#[derive(Debug, Clone)]
-pub struct DayRecord {
-    /// Days simulated (1 after the first day).
-    pub day: u32,
-    /// Arms, control first.
-    pub arms: Vec<ArmDay>,
+/// The comparison of one KPI of an arm with the control, if there is one.
+pub fn comparison(arm: &ArmDay, kpi: Kpi) -> Option<&MetricComparison> {
+    arm.comparison(kpi.metric()?)
 }
 
 /// The days of the current run so far.
@@ -54,19 +32,7 @@ impl History {
         if snapshot.day == 0 || snapshot.day <= last {
             return None;
         }
-        let arms = snapshot
-            .arms
-            .iter()
-            .zip(compare_all(snapshot, alpha))
-            .map(|(arm, vs_control)| ArmDay {
-                metrics: arm.metrics,
-                vs_control,
-            })
-            .collect();
-        self.days.push(DayRecord {
-            day: snapshot.day,
-            arms,
-        });
+        self.days.push(DayRecord::of(snapshot, alpha));
         self.days.last()
     }
 
@@ -92,7 +58,7 @@ impl History {
     pub fn comparisons(&self, arm: usize, kpi: Kpi) -> Vec<(f64, MetricComparison)> {
         self.days
             .iter()
-            .filter_map(|d| Some((f64::from(d.day), *d.arms.get(arm)?.comparison(kpi)?)))
+            .filter_map(|d| Some((f64::from(d.day), *comparison(d.arms.get(arm)?, kpi)?)))
             .collect()
     }
 }

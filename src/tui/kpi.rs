@@ -1,7 +1,8 @@
 //! The headline KPIs the dashboard shows per arm, in one place, so a panel asks "value of
 //! this KPI" and a new field (true lift, ROI) is added here once.
 
-use crate::metrics::{ratio, Metrics};
+use crate::experiment::daily::day_value;
+use crate::metrics::Metrics;
 use crate::world::Counts;
 
 use super::format;
@@ -55,15 +56,10 @@ impl Kpi {
         }
     }
 
-    /// Its value on one day alone (for sparklines): that day's conversion, that day's AOV,
-    /// that day's net margin per assigned shopper.
+    /// Its value on one day alone (for sparklines), as the `days` export has it: that day's
+    /// conversion, that day's AOV, that day's net margin per assigned shopper.
     pub fn daily(self, c: &Counts, assigned: u64) -> Option<f64> {
-        match self {
-            Kpi::Conversion => Some(ratio(c.orders as f64, c.visits as f64)),
-            Kpi::Aov => (c.orders > 0).then(|| ratio(c.revenue, c.orders as f64)),
-            Kpi::Margin => Some(ratio(c.gross_margin - c.message_cost, assigned as f64)),
-            Kpi::Roi => None,
-        }
+        day_value(self.metric()?, c, assigned)
     }
 
     /// A value of this KPI, for a person: `2.13%`, `$74.20`.

@@ -2,10 +2,11 @@
 //! simulated day (never the wall clock, so a run's log is reproducible).
 
 use crate::experiment::analysis::Srm;
+use crate::experiment::daily::DayRecord;
 use crate::experiment::Snapshot;
 
 use super::format;
-use super::history::{DayRecord, Significance};
+use super::history::{comparison, Significance};
 use super::kpi::Kpi;
 
 /// How an entry should catch the eye.
@@ -83,7 +84,7 @@ impl EventLog {
             .resize(record.arms.len(), [Significance::Unknown; 3]);
         for (i, arm) in record.arms.iter().enumerate().skip(1) {
             for (k, kpi) in Kpi::CHARTED.into_iter().enumerate() {
-                let c = arm.comparison(kpi);
+                let c = comparison(arm, kpi);
                 let now = Significance::of(c, alpha);
                 let before = std::mem::replace(&mut self.significance[i][k], now);
                 if now.is_significant() == before.is_significant() {

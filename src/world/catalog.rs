@@ -54,6 +54,8 @@ pub struct Catalog {
     /// ln(list price ÷ the category's reference price) per product: the price term of most
     /// considered products, computed once instead of a logarithm per product shown.
     list_log_ratio: Vec<f64>,
+    /// Every product's launch day, in order: how many are on sale on a day, at a glance.
+    launches: Vec<u32>,
     hidden: Hidden,
 }
 
@@ -215,10 +217,13 @@ impl Catalog {
             .iter()
             .map(|p| (p.list_price / categories[p.category as usize].reference_price).ln())
             .collect();
+        let mut launches: Vec<u32> = products.iter().map(|p| p.launch_day).collect();
+        launches.sort_unstable();
         Catalog {
             products,
             categories,
             list_log_ratio,
+            launches,
             hidden: Hidden {
                 dim,
                 latent,
@@ -251,6 +256,11 @@ impl Catalog {
     /// Number of products.
     pub fn len(&self) -> usize {
         self.products.len()
+    }
+
+    /// Products on sale on `day` (launched on or before it).
+    pub fn on_sale_count(&self, day: u32) -> usize {
+        self.launches.partition_point(|&launch| launch <= day)
     }
 
     /// Whether the catalog is empty (never, for a checked scenario).

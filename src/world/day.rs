@@ -6,6 +6,7 @@ use super::catalog::Season;
 use super::events::EventMask;
 use super::output::DayOutput;
 use super::policy::{Policy, Shop};
+use super::record::Recording;
 use super::shopper::{ShopperId, ShopperState};
 use super::visit::Visit;
 use super::World;
@@ -24,6 +25,8 @@ pub struct DayContext<'a, P: Policy + ?Sized> {
     pub policy: &'a P,
     /// Events to record for the nightly batch.
     pub observes: EventMask,
+    /// Orders and impressions to record beside them (none unless an export asks).
+    pub recording: Recording,
     pub(in crate::world) season: Season,
 }
 
@@ -36,7 +39,13 @@ impl<'a, P: Policy + ?Sized> DayContext<'a, P> {
             shop,
             policy,
             observes: policy.observes(),
+            recording: Recording::NONE,
         }
+    }
+
+    /// The same context, recording what `recording` asks for.
+    pub fn recording(self, recording: Recording) -> Self {
+        DayContext { recording, ..self }
     }
 }
 
@@ -55,7 +64,7 @@ impl World {
             // Not a customer yet: nothing happens and nothing is observed.
             return;
         }
-        out.start(ctx.observes, id, day);
+        out.start(ctx.observes, ctx.recording, id, day);
         let h = &mut state.history;
         if h.offer.is_some_and(|(_, until)| until < day) {
             h.offer = None;

@@ -15,6 +15,7 @@ mod messages;
 mod output;
 mod params;
 mod policy;
+mod record;
 mod shopper;
 mod visit;
 
@@ -25,6 +26,7 @@ pub use events::{Campaign, Channel, DayLog, Event, EventKind, EventMask, NO_PROD
 pub use output::DayOutput;
 pub use params::{CatalogParams, Seasonality, SegmentParams, WorldParams, WorldSetup};
 pub use policy::{Due, Message, Policy, Shop};
+pub use record::{ImpressionRecord, OrderRecord, Recorder, Recording, Records};
 pub use shopper::{
     Arrivals, CartLine, History, Loyalty, Offer, Population, Profile, Recent, ShopperId,
     ShopperState, ShopperView, MAX_LATENT_DIM, RECENT_ITEMS,

@@ -5,6 +5,7 @@ use super::catalog::ProductId;
 use super::counts::Counts;
 use super::events::{Event, EventKind, EventMask, NO_PRODUCT};
 use super::policy::{Due, Message};
+use super::record::{Recording, Records};
 use super::shopper::ShopperId;
 
 /// Slate position of a product shown on the cart page (cross-sell) rather than in a slate.
@@ -17,6 +18,8 @@ pub struct DayOutput {
     pub counts: Counts,
     /// Observed events, in shopper order.
     pub events: Vec<Event>,
+    /// Orders and impressions, where the day's context asks for them.
+    pub records: Records,
     /// The shopper-day being recorded.
     stamp: Stamp,
     pub(in crate::world) slate: Vec<ProductId>,
@@ -39,16 +42,24 @@ impl DayOutput {
     pub fn clear(&mut self) {
         self.counts = Counts::default();
         self.events.clear();
+        self.records.clear();
     }
 
     /// Starts recording the day of `shopper`: the events that follow are theirs, on `day`,
-    /// and only the kinds in `observes` are kept.
-    pub(in crate::world) fn start(&mut self, observes: EventMask, shopper: ShopperId, day: u32) {
+    /// only the kinds in `observes` are kept, and the records `recording` asks for.
+    pub(in crate::world) fn start(
+        &mut self,
+        observes: EventMask,
+        recording: Recording,
+        shopper: ShopperId,
+        day: u32,
+    ) {
         self.stamp = Stamp {
             observes,
             shopper,
             day,
         };
+        self.records.recording = recording;
     }
 
     /// A visit started.

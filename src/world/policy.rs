@@ -111,4 +111,19 @@ pub trait Policy: Sync {
 
     /// The events the shop records for its nightly learning; others are not kept.
     fn observes(&self) -> EventMask;
+
+    /// The probability that the policy, serving `shopper`, puts `slate[position]` at
+    /// `position` of a slate: the position-level marginal over the policy's randomness,
+    /// not the probability of the whole slate. `None` where the policy cannot say (a
+    /// deterministic ranking, or a draw whose probability has no closed form). Asked only
+    /// when an export records impressions (the propensities of an off-policy log).
+    fn propensity(
+        &self,
+        _shop: &Shop,
+        _shopper: &ShopperView,
+        _slate: &[ProductId],
+        _position: usize,
+    ) -> Option<f64> {
+        None
+    }
 }

@@ -182,6 +182,14 @@ impl Population {
         &self.segment_names
     }
 
+    /// Whether the scenario lets the shop see segment `segment`.
+    pub fn is_observable(&self, segment: u16) -> bool {
+        self.segment_observable
+            .get(usize::from(segment))
+            .copied()
+            .unwrap_or(false)
+    }
+
     /// The segment a strategy may see: `None` where the scenario keeps it hidden.
     pub fn observable_segment(&self, id: ShopperId) -> Option<u16> {
         let s = self.profiles[id as usize].segment;
@@ -333,6 +341,8 @@ pub struct History {
     pub margin: f64,
     /// Last day with a visit.
     pub last_visit_day: Option<u32>,
+    /// First day with an order.
+    pub first_order_day: Option<u32>,
     /// Last day with an order.
     pub last_order_day: Option<u32>,
     /// Most recent products clicked, carted or bought (newest last).
@@ -367,6 +377,7 @@ impl Default for History {
             revenue: 0.0,
             margin: 0.0,
             last_visit_day: None,
+            first_order_day: None,
             last_order_day: None,
             recent: Recent::default(),
             cart: Vec::new(),

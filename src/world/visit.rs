@@ -5,6 +5,7 @@ use rand::Rng;
 use super::day::{poisson, DayContext};
 use super::output::{DayOutput, CROSS_SELL_POSITION};
 use super::policy::Policy;
+use super::record::{ImpressionRecord, OrderRecord};
 use super::shopper::{CartLine, ShopperId, ShopperState, Traits};
 use super::{sigmoid, ProductId, World};
 use crate::rng::{Purpose, SimRng, SubjectKey};
@@ -45,6 +46,28 @@ struct Visitor<'a> {
     code: Option<f64>,
     /// Price multiplier of what a loyalty programme gives back.
     cashback: Option<f64>,
+    /// The visit's number that day.
+    index: u32,
+    /// Where the visit's impressions start in the day's records.
+    first_impression: usize,
+}
+
+/// What became of a product the shopper looked at.
+#[derive(Clone, Copy)]
+struct Considered {
+    clicked: bool,
+    carted: bool,
+    price: f64,
+    click_probability: f64,
+}
+
+/// A product on show and how likely it was to be looked at, for the record.
+struct Shown {
+    product: ProductId,
+    position: usize,
+    cross_sell: bool,
+    examine_probability: f64,
+    propensity: Option<f64>,
 }
 
 impl World {
@@ -96,6 +119,8 @@ impl World {
                 .offer
                 .map(|(offer, _)| 1.0 - offer.discount.clamp(0.0, 0.95)),
             cashback: ctx.policy.loyalty().map(|l| 1.0 - l.cashback()),
+            index,
+            first_impression: out.records.impressions.len(),
         };
         let waiting_cart =
             state.history.cart_abandoned_day.is_some() && !state.history.cart.is_empty();
@@ -108,12 +133,34 @@ impl World {
         ctx.policy
             .slate(&ctx.shop, &self.view(id, state), &mut srng, &mut slate);
         slate.truncate(ctx.shop.slate_size);
+        let recording = out.records.impressions_on();
+        if recording {
+            // Asked before the shopper acts on the slate: the view the slate was served to.
+            let view = self.view(id, state);
+            let mut propensities = std::mem::take(&mut out.records.propensities);
+            propensities.clear();
+            propensities.extend(
+                (0..slate.len()).map(|r| ctx.policy.propensity(&ctx.shop, &view, &slate, r)),
+            );
+            out.records.propensities = propensities;
+        }
         let mut examine = p.examination_top;
         for (rank, &product) in slate.iter().enumerate() {
             out.counts.impressions += 1;
             out.impression(hour, product, rank as u8);
-            if funnel.rng.random::<f64>() < examine {
-                added |= self.consider(ctx, &who, state, product, &mut funnel, out);
+            let examined = funnel.rng.random::<f64>() < examine;
+            let considered =
+                examined.then(|| self.consider(ctx, &who, state, product, &mut funnel, out));
+            added |= considered.is_some_and(|c| c.carted);
+            if recording {
+                let shown = Shown {
+                    product,
+                    position: rank,
+                    cross_sell: false,
+                    examine_probability: examine,
+                    propensity: out.records.propensities[rank],
+                };
+                self.record_impression(ctx, &who, state, shown, considered, out);
             }
             examine *= p.examination_decay;
         }
@@ -130,7 +177,9 @@ impl World {
                 }
                 out.counts.organic_views += 1;
                 out.organic_view(hour, product);
-                added |= self.consider(ctx, &who, state, product, &mut funnel, out);
+                added |= self
+                    .consider(ctx, &who, state, product, &mut funnel, out)
+                    .carted;
             }
         }
 
@@ -147,29 +196,19 @@ impl World {
         }
     }
 
-    /// An examined product: maybe a click, maybe an add to cart. Returns whether it was added.
-    fn consider<P: Policy + ?Sized>(
+    /// The price the shop offers `who` for `product`, and the product's appeal to them at
+    /// that price. Draws nothing: asking it again changes no stream.
+    fn appeal<P: Policy + ?Sized>(
         &self,
         ctx: &DayContext<P>,
         who: &Visitor,
-        state: &mut ShopperState,
+        state: &ShopperState,
         product: ProductId,
-        funnel: &mut Funnel,
-        out: &mut DayOutput,
-    ) -> bool {
-        let Visitor {
-            id,
-            traits,
-            intent,
-            hour,
-            ..
-        } = *who;
-        let p = &self.params;
-        let Funnel { rng, experience } = funnel;
+    ) -> (f64, f64) {
         let info = self.catalog.product(product);
         let price = ctx
             .policy
-            .price(&ctx.shop, &self.view(id, state), info)
+            .price(&ctx.shop, &self.view(who.id, state), info)
             .max(0.01);
         // The price as the shopper weighs it: less a code they hold, less what a loyalty
         // programme gives back. The cart keeps the shop's price; the code applies at checkout.
@@ -187,23 +226,58 @@ impl World {
             .zip(self.catalog.latent(product))
             .map(|(u, v)| f64::from(u * v))
             .sum();
-        let appeal = p.preference_strength * taste + self.catalog.quality(product)
-            - f64::from(traits.price_sensitivity) * self.catalog.log_price_ratio(product, seen)
+        let appeal = self.params.preference_strength * taste + self.catalog.quality(product)
+            - f64::from(who.traits.price_sensitivity) * self.catalog.log_price_ratio(product, seen)
             + self.catalog.season_utility(info.category, &ctx.season);
+        (price, appeal)
+    }
+
+    /// The probability that `who` clicks a product of this appeal once looking at it.
+    fn click_probability(&self, who: &Visitor, appeal: f64) -> f64 {
+        sigmoid(appeal + who.intent + self.params.click_intercept)
+    }
+
+    /// An examined product: maybe a click, maybe an add to cart.
+    fn consider<P: Policy + ?Sized>(
+        &self,
+        ctx: &DayContext<P>,
+        who: &Visitor,
+        state: &mut ShopperState,
+        product: ProductId,
+        funnel: &mut Funnel,
+        out: &mut DayOutput,
+    ) -> Considered {
+        let Visitor {
+            traits,
+            intent,
+            hour,
+            ..
+        } = *who;
+        let p = &self.params;
+        let Funnel { rng, experience } = funnel;
+        let (price, appeal) = self.appeal(ctx, who, state, product);
+        let click_probability = self.click_probability(who, appeal);
+        let mut considered = Considered {
+            clicked: false,
+            carted: false,
+            price,
+            click_probability,
+        };
         experience.sum += sigmoid(appeal);
         experience.n += 1;
-        if rng.random::<f64>() >= sigmoid(appeal + intent + p.click_intercept) {
-            return false;
+        if rng.random::<f64>() >= click_probability {
+            return considered;
         }
+        considered.clicked = true;
         out.counts.clicks += 1;
         out.click(hour, product, price);
         state.history.remember(product);
         if rng.random::<f64>() >= sigmoid(p.cart_appeal_weight * appeal + intent + p.cart_intercept)
         {
-            return false;
+            return considered;
         }
         if state.history.cart.iter().any(|l| l.product == product) {
-            return false;
+            return considered;
         }
         let quantity = 1 + poisson(rng, f64::from(traits.basket_size)).min(20) as u16;
         state.history.cart.push(CartLine {
@@ -212,7 +286,47 @@ impl World {
             price,
         });
         out.add_to_cart(hour, product, quantity, price);
-        true
+        considered.carted = true;
+        considered
+    }
+
+    /// Records an impression and what came of it; for one not looked at, what would have:
+    /// the price offered and the probability of a click had the shopper looked.
+    fn record_impression<P: Policy + ?Sized>(
+        &self,
+        ctx: &DayContext<P>,
+        who: &Visitor,
+        state: &ShopperState,
+        shown: Shown,
+        considered: Option<Considered>,
+        out: &mut DayOutput,
+    ) {
+        let c = considered.unwrap_or_else(|| {
+            let (price, appeal) = self.appeal(ctx, who, state, shown.product);
+            Considered {
+                clicked: false,
+                carted: false,
+                price,
+                click_probability: self.click_probability(who, appeal),
+            }
+        });
+        out.records.impressions.push(ImpressionRecord {
+            shopper: who.id,
+            day: ctx.shop.day,
+            hour: who.hour,
+            visit: who.index,
+            position: shown.position.min(usize::from(u8::MAX)) as u8,
+            cross_sell: shown.cross_sell,
+            product: shown.product,
+            price: c.price,
+            examined: considered.is_some(),
+            clicked: c.clicked,
+            carted: c.carted,
+            bought: false,
+            propensity: shown.propensity,
+            examine_probability: shown.examine_probability,
+            click_probability: c.click_probability,
+        });
     }
 
     /// The cart page: complementary products from the recommender, examined like a slate.
@@ -242,11 +356,21 @@ impl World {
             &mut extra,
         );
         extra.truncate(ctx.shop.cross_sell_size);
-        for &product in &extra {
+        let examine = self.params.cross_sell_examination;
+        for (rank, &product) in extra.iter().enumerate() {
             out.counts.impressions += 1;
             out.impression(hour, product, CROSS_SELL_POSITION);
-            if funnel.rng.random::<f64>() < self.params.cross_sell_examination {
-                self.consider(ctx, who, state, product, funnel, out);
+            let examined = funnel.rng.random::<f64>() < examine;
+            let considered = examined.then(|| self.consider(ctx, who, state, product, funnel, out));
+            if out.records.impressions_on() {
+                let shown = Shown {
+                    product,
+                    position: rank,
+                    cross_sell: true,
+                    examine_probability: examine,
+                    propensity: None,
+                };
+                self.record_impression(ctx, who, state, shown, considered, out);
             }
         }
         out.cart_ids = cart_ids;
@@ -323,6 +447,20 @@ impl World {
         out.counts.units += units;
         out.counts.revenue += total;
         out.counts.gross_margin += margin;
+        if out.records.recording.orders {
+            out.records.orders.push(OrderRecord {
+                shopper: who.id,
+                day,
+                hour,
+                revenue: total,
+                margin,
+                units: units as u32,
+                lines: h.cart.len() as u16,
+            });
+        }
+        if out.records.impressions_on() {
+            out.records.bought(who.first_impression);
+        }
         out.counts.recovered_carts += u64::from(waiting_cart);
         if h.offer.take().is_some() {
             out.counts.offers_redeemed += 1;
@@ -331,6 +469,7 @@ impl World {
         h.orders += 1;
         h.revenue += total;
         h.margin += margin;
+        h.first_order_day.get_or_insert(day);
         h.last_order_day = Some(day);
         h.cart.clear();
         h.cart_abandoned_day = None;

@@ -150,6 +150,20 @@ pub trait Recommender: Send + Sync {
         EventMask::NO_IMPRESSIONS
     }
 
+    /// The probability that [`Recommender::recommend`] puts `slate[position]` at
+    /// `position` for this shopper: the position-level marginal over the strategy's
+    /// randomness (see `world::Policy::propensity`). `None`, the default, where it has no
+    /// closed form.
+    fn propensity(
+        &self,
+        _shop: &Shop,
+        _shopper: &ShopperView,
+        _slate: &[ProductId],
+        _position: usize,
+    ) -> Option<f64> {
+        None
+    }
+
     /// Learns from the arm's events of the day.
     fn learn(&mut self, _shop: &Shop, _log: &DayLog) {}
 

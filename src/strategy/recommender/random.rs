@@ -37,6 +37,22 @@ impl Recommender for RandomRecommender {
         fill_random(shop, shop.slate_size, rng, slate);
     }
 
+    /// `fill_random` draws uniformly, with rejection, from the products on sale until the
+    /// slate holds `k` distinct ones: a uniform sample without replacement, so every
+    /// product on sale is at any given position with probability 1 / (products on sale).
+    /// Exact while the draw's cap of 20k + 20 tries is not reached, which needs fewer than
+    /// about a twentieth of the catalog on sale.
+    fn propensity(
+        &self,
+        shop: &Shop,
+        _: &ShopperView,
+        slate: &[ProductId],
+        position: usize,
+    ) -> Option<f64> {
+        let on_sale = shop.catalog.on_sale_count(shop.day);
+        (position < slate.len() && on_sale > 0).then(|| 1.0 / on_sale as f64)
+    }
+
     fn cross_sell(
         &self,
         shop: &Shop,

@@ -12,7 +12,7 @@ use super::{card_block, placeholder, spark, CardGrid};
 use crate::experiment::Snapshot;
 use crate::tui::app::App;
 use crate::tui::format;
-use crate::tui::history::Significance;
+use crate::tui::history::{comparison, Significance};
 use crate::tui::kpi::Kpi;
 
 const CARD_MIN_WIDTH: u16 = 38;
@@ -155,7 +155,7 @@ fn kpi_lines(app: &App, snapshot: &Snapshot, i: usize, kpi: Kpi, width: u16) -> 
     let c = app
         .history
         .last()
-        .and_then(|d| d.arms.get(i)?.comparison(kpi));
+        .and_then(|d| comparison(d.arms.get(i)?, kpi));
     let sig = Significance::of(c, app.scenario.experiment.alpha);
     let text = match c {
         Some(c) => {
@@ -237,7 +237,7 @@ fn compact_line(app: &App, snapshot: &Snapshot, i: usize, kpi: Kpi) -> Line<'sta
     let c = app
         .history
         .last()
-        .and_then(|d| d.arms.get(i)?.comparison(kpi));
+        .and_then(|d| comparison(d.arms.get(i)?, kpi));
     let sig = Significance::of(c, app.scenario.experiment.alpha);
     let mut text = c
         .and_then(|c| c.lift)

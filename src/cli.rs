@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use shoplab::export::{Export, ExportError, Options};
 use shoplab::output::{self, Output, OutputError};
@@ -39,6 +39,9 @@ pub enum Command {
         /// A TOML file or the name of a built-in scenario.
         #[arg(default_value = "default")]
         scenario: String,
+        /// Where `e` writes its JSON and markdown exports (created if missing).
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        export_dir: PathBuf,
     },
     /// Run a scenario headless and print its results.
     Run(RunArgs),
@@ -66,6 +69,14 @@ pub enum Command {
     Merge(MergeArgs),
     /// List the built-in sweep plans.
     Plans,
+    /// Print a shell completion script, e.g. `shoplab completions bash >
+    /// ~/.local/share/bash-completion/completions/shoplab`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `shoplab man > ~/.local/share/man/man1/shoplab.1`.
+    Man,
 }
 
 /// `shoplab stats` tests.
@@ -279,7 +290,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         let bar = indicatif::ProgressBar::new(u64::from(scenario.days));
         bar.set_style(
             indicatif::ProgressStyle::with_template(
-                "{prefix} [{bar:30}] day {pos}/{len} {elapsed}",
+                "{prefix} [{bar:30}] day {pos}/{len} · {elapsed} elapsed · about {eta} left",
             )
             .expect("static template")
             .progress_chars("=> "),
@@ -322,7 +333,12 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let elapsed = started.elapsed().as_secs_f64();
     let mut report = Report::new(&scenario, &snapshot);
     if let Some(dir) = &args.plots {
-        report.charts = write_plots(&report, dir)?;
+        let report_dir = args
+            .out
+            .as_deref()
+            .filter(|p| *p != Path::new("-"))
+            .map(|p| p.parent().unwrap_or(Path::new("")));
+        report.charts = write_plots(&report, dir, report_dir)?;
     }
     out.write(&report.render(args.format.into()))?;
     eprintln!("{}", throughput(&scenario, &snapshot, built, elapsed));
@@ -392,32 +408,77 @@ fn throughput(scenario: &Scenario, snapshot: &Snapshot, built: f64, elapsed: f64
     line
 }
 
-/// Writes the charts of a report into `dir`; returns (title, path) of each.
-fn write_plots(report: &Report, dir: &Path) -> Result<Vec<(String, String)>, Failure> {
-    use shoplab::report::plot::{conversion_chart, payback_chart, svg};
-    let mut charts = vec![("conversion.svg", conversion_chart(report))];
-    if report.arms.iter().any(|a| a.roi.is_some()) {
-        charts.push((
-            "payback.svg",
-            payback_chart(report, report.scenario.projection_months),
-        ));
+/// Writes the charts of a report into `dir`; returns (title, path) of each, the path
+/// relative to `report_dir` (the folder of `--out`) so the report's links work wherever the
+/// pair is moved, or as given when the report goes to standard output.
+fn write_plots(
+    report: &Report,
+    dir: &Path,
+    report_dir: Option<&Path>,
+) -> Result<Vec<(String, String)>, Failure> {
+    use shoplab::report::forest::{self, effects_forest, lift_forest};
+    use shoplab::report::plot::{self, conversion_chart, payback_chart};
+    let chart = |c: plot::Chart| (c.title.clone(), plot::svg(&c));
+    let mut charts = vec![("conversion.svg", chart(conversion_chart(report)))];
+    // A factorial's cells are read through its effects, not one by one against the control.
+    if let Some(f) = effects_forest(report) {
+        charts.push(("effects.svg", (f.title.clone(), forest::svg(&f))));
+    } else {
+        let lifts = lift_forest(report);
+        if !lifts.rows.is_empty() {
+            charts.push(("lift.svg", (lifts.title.clone(), forest::svg(&lifts))));
+        }
+    }
+    if report
+        .arms
+        .iter()
+        .any(|a| a.roi.as_ref().is_some_and(|x| x.costs.any()))
+    {
+        let months = report.scenario.projection_months;
+        charts.push(("payback.svg", chart(payback_chart(report, months))));
     }
     let mut written = Vec::new();
-    for (file, chart) in charts {
+    for (file, (title, svg)) in charts {
         let path = dir.join(file);
-        output::write_file(&path, &svg(&chart))?;
-        written.push((chart.title.clone(), path.display().to_string()));
+        output::write_file(&path, &svg)?;
+        let link = report_dir
+            .and_then(|from| relative(from, &path))
+            .unwrap_or(path);
+        written.push((title, link.display().to_string()));
     }
     Ok(written)
+}
+
+/// `to` as seen from the folder `from`, both resolved first (`../plots/a.svg`); `None` when
+/// either cannot be resolved.
+fn relative(from: &Path, to: &Path) -> Option<PathBuf> {
+    let from = std::fs::canonicalize(if from.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        from
+    })
+    .ok()?;
+    let to = std::fs::canonicalize(to).ok()?;
+    let common = from
+        .components()
+        .zip(to.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut out = PathBuf::new();
+    for _ in from.components().skip(common) {
+        out.push("..");
+    }
+    out.extend(to.components().skip(common));
+    Some(out)
 }
 
 /// Runs `shoplab tui`: the scenario is checked before the terminal is touched, so a bad one
 /// exits 2 with its message on a normal screen.
 #[cfg(feature = "tui")]
-pub fn tui(name: &str) -> Result<(), Failure> {
+pub fn tui(name: &str, export_dir: &Path) -> Result<(), Failure> {
     let scenario = Scenario::load(name).map_err(|e| Failure::BadInput(e.to_string()))?;
     shoplab::footprint::check(&scenario).map_err(|e| Failure::BadInput(format!("{name}: {e}")))?;
-    shoplab::tui::run(scenario).map_err(|e| match e {
+    shoplab::tui::run(scenario, export_dir.to_path_buf()).map_err(|e| match e {
         shoplab::tui::TuiError::NotATerminal => Failure::BadInput(e.to_string()),
         _ => Failure::Other(e.to_string()),
     })
@@ -426,13 +487,29 @@ pub fn tui(name: &str) -> Result<(), Failure> {
 /// `shoplab tui` in a build without the dashboard: the scenario is still checked, then the
 /// person learns why nothing opens and what to use instead.
 #[cfg(not(feature = "tui"))]
-pub fn tui(scenario: &str) -> Result<(), Failure> {
+pub fn tui(scenario: &str, _export_dir: &Path) -> Result<(), Failure> {
     Scenario::load(scenario).map_err(|e| Failure::BadInput(e.to_string()))?;
     Err(Failure::Other(
         "this shoplab was built without the dashboard (cargo feature `tui`); rebuild with \
          default features to open it, or use `shoplab run SCENARIO` for reports"
             .into(),
     ))
+}
+
+/// Runs `shoplab completions SHELL`: the script for the whole command line.
+pub fn completions(shell: clap_complete::Shell) -> Result<(), Failure> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "shoplab", &mut script);
+    print_stdout(&String::from_utf8_lossy(&script))
+}
+
+/// Runs `shoplab man`: the man page of `shoplab` and its commands, in roff.
+pub fn man() -> Result<(), Failure> {
+    let mut page = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut page)
+        .map_err(|e| Failure::Other(format!("cannot render the man page: {e}")))?;
+    print_stdout(&String::from_utf8_lossy(&page))
 }
 
 /// Runs `shoplab validate`.

@@ -66,15 +66,36 @@ pub fn whole(x: f64) -> String {
     }
 }
 
+/// `$1,234,567`, `-€3,500`, `12,000 SEK`: a whole amount with its currency, for reports.
+pub fn whole_money(x: f64, currency: &str) -> String {
+    if !x.is_finite() {
+        return "n/a".into();
+    }
+    let digits = whole(x.abs());
+    let sign = if x < 0.0 && digits != "0" { "-" } else { "" };
+    match symbol(currency) {
+        Some(s) => format!("{sign}{s}{digits}"),
+        None => format!("{sign}{digits} {currency}"),
+    }
+}
+
+/// The symbol of a currency code the reports know, e.g. `$` for `USD`.
+fn symbol(currency: &str) -> Option<&'static str> {
+    match currency {
+        "USD" | "AUD" | "CAD" | "NZD" => Some("$"),
+        "EUR" => Some("€"),
+        "GBP" => Some("£"),
+        "JPY" | "CNY" => Some("¥"),
+        "INR" => Some("₹"),
+        "CHF" => Some("CHF "),
+        _ => None,
+    }
+}
+
 /// `$74.20`, `$12,345` (whole units from 10,000 on), or `74.20 SEK` for a currency without
 /// a symbol here.
 pub fn money(x: f64, currency: &str) -> String {
-    let symbol = match currency {
-        "USD" => Some("$"),
-        "EUR" => Some("€"),
-        "GBP" => Some("£"),
-        _ => None,
-    };
+    let symbol = symbol(currency);
     if !x.is_finite() {
         return "n/a".into();
     }
@@ -138,6 +159,10 @@ mod tests {
         // Past 2^64, where a cast to an integer would saturate.
         assert_eq!(whole(2e19), "20,000,000,000,000,000,000");
         assert_eq!(money(-3e19, "USD"), "-$30,000,000,000,000,000,000");
+        assert_eq!(whole_money(1234567.4, "USD"), "$1,234,567");
+        assert_eq!(whole_money(-3500.0, "EUR"), "-€3,500");
+        assert_eq!(whole_money(-0.2, "GBP"), "£0");
+        assert_eq!(whole_money(12000.0, "SEK"), "12,000 SEK");
         assert_eq!(whole(f64::NAN), "n/a");
     }
 }

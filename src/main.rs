@@ -14,8 +14,11 @@ use cli::{Cli, Command, Failure};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        None => cli::tui("default"),
-        Some(Command::Tui { scenario }) => cli::tui(&scenario),
+        None => cli::tui("default", std::path::Path::new(".")),
+        Some(Command::Tui {
+            scenario,
+            export_dir,
+        }) => cli::tui(&scenario, &export_dir),
         Some(Command::Run(args)) => cli::run(&args),
         Some(Command::Validate { scenario }) => cli::validate(&scenario),
         Some(Command::Scenarios) => cli::scenarios(),
@@ -25,6 +28,8 @@ fn main() -> ExitCode {
         Some(Command::Sweep(args)) => sweep_cli::sweep(&args),
         Some(Command::Merge(args)) => sweep_cli::merge_parts(&args),
         Some(Command::Plans) => sweep_cli::plans(),
+        Some(Command::Completions { shell }) => cli::completions(shell),
+        Some(Command::Man) => cli::man(),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

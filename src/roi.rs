@@ -58,6 +58,12 @@ pub struct CostModel {
 }
 
 impl CostModel {
+    /// Whether the arm costs anything beyond the control (at the top of its ranges): only
+    /// then are ROI and payback defined, and worth a section in a report.
+    pub fn any(&self) -> bool {
+        self.one_off.high > 0.0 || self.recurring.high > 0.0
+    }
+
     /// The cost model of an arm's cost table.
     pub fn of(c: &ArmCosts) -> Self {
         let sum = |items: &[(crate::scenario::Money, f64)]| {

@@ -140,5 +140,125 @@ fn an_arm_that_costs_nothing_has_no_roi() {
         .get_output()
         .stdout
         .clone();
-    assert!(String::from_utf8(table).unwrap().contains("not defined"));
+    // No costs, no ROI section: the bottom line gives the margin a year and says why there
+    // is no ROI, once.
+    let table = String::from_utf8(table).unwrap();
+    assert!(
+        !table.contains("not defined") && !table.contains("payback"),
+        "{table}"
+    );
+    assert!(table.contains("no costs beyond the control"), "{table}");
+}
+
+/// Reads the report's markdown links to images.
+fn image_links(markdown: &str) -> Vec<String> {
+    markdown
+        .lines()
+        .filter_map(|l| l.strip_prefix("![")?.split_once("](")?.1.strip_suffix(')'))
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn the_report_reads_as_a_forwardable_document_from_another_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    shoplab()
+        .current_dir(dir.path())
+        .args(["run", "roi-card", "--shoppers", "8000", "--days", "14"])
+        .args(["--format", "markdown", "--out", "deliver/report.md"])
+        .args(["--plots", "deliver/plots"])
+        .assert()
+        .success();
+    let text = fs::read_to_string(dir.path().join("deliver/report.md")).unwrap();
+    // The bottom line comes first, before any detail.
+    let sections: Vec<&str> = text.lines().filter(|l| l.starts_with("## ")).collect();
+    assert_eq!(sections[0], "## Bottom line", "{text}");
+    let bottom = text
+        .split("## Bottom line\n\n")
+        .nth(1)
+        .and_then(|t| t.split("\n## ").next())
+        .unwrap();
+    let paragraphs: Vec<&str> = bottom
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    assert_eq!(
+        paragraphs.len(),
+        2,
+        "a decision and its assumptions:\n{bottom}"
+    );
+    let decision = paragraphs[0];
+    assert!(
+        [
+            "Roll out personalized",
+            "Do not roll out personalized",
+            "No clear answer for personalized"
+        ]
+        .iter()
+        .any(|d| decision.starts_with(d)),
+        "{decision}"
+    );
+    for part in ["Profit a year against control: ", " ROI ", "payback "] {
+        assert!(decision.contains(part), "{part} missing: {decision}");
+    }
+    // Money carries its symbol; the profit's interval has both ends in dollars.
+    let profit = decision
+        .split("Profit a year against control: ")
+        .nth(1)
+        .unwrap();
+    assert!(profit.matches('$').count() >= 3, "{profit}");
+    assert!(paragraphs[1].starts_with("This assumes 1,000,000 visitors a year"));
+    // No range whose ends are the same.
+    for line in text.lines() {
+        for (a, b) in line
+            .split('(')
+            .skip(1)
+            .filter_map(|p| p.split(')').next()?.split_once(" – "))
+        {
+            assert_ne!(a, b, "a range of one value: {line}");
+        }
+    }
+    // The links resolve from the report's own folder, whoever reads it from wherever.
+    let links = image_links(&text);
+    assert_eq!(
+        links,
+        [
+            "plots/conversion.svg",
+            "plots/lift.svg",
+            "plots/payback.svg"
+        ],
+        "{text}"
+    );
+    // The charts show the uncertainty the text talks about: a band around the margin, a
+    // bar per lift.
+    let payback = fs::read_to_string(dir.path().join("deliver/plots/payback.svg")).unwrap();
+    assert_eq!(payback.matches("<polygon").count(), 1, "one band, one arm");
+    let lift = fs::read_to_string(dir.path().join("deliver/plots/lift.svg")).unwrap();
+    // Four headline metrics of one arm, each a dot (plus the key's).
+    assert_eq!(lift.matches("<circle").count(), 4 + 1);
+    for link in links {
+        assert!(dir.path().join("deliver").join(&link).is_file(), "{link}");
+    }
+}
+
+#[test]
+fn links_climb_out_of_the_report_folder_when_the_plots_are_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    shoplab()
+        .current_dir(dir.path())
+        .args(["run", "roi-card", "--shoppers", "4000", "--days", "7"])
+        .args(["--format", "markdown", "--out", "a/b/report.md"])
+        .args(["--plots", "charts"])
+        .assert()
+        .success();
+    let text = fs::read_to_string(dir.path().join("a/b/report.md")).unwrap();
+    let links = image_links(&text);
+    assert_eq!(
+        links,
+        [
+            "../../charts/conversion.svg",
+            "../../charts/lift.svg",
+            "../../charts/payback.svg"
+        ]
+    );
 }

@@ -138,4 +138,24 @@ else
   echo "   skipped: a release binary has no test panic"
 fi
 
+echo "8. multivariate without colour: its effects whole at 80x24, names and truths at 160x48"
+t send-keys -t lab "clear; NO_COLOR=1 $bin tui multivariate" Enter
+wait_for '2×2×2 factorial' "the header does not name the design"
+t send-keys -t lab 5
+wait_for '^A×B×C +[-+]' "no three-way interaction"
+screen=$(t capture-pane -p -t lab)
+# Every effect row ends with a whole mark: nothing cut at the right edge.
+rows=$(printf '%s\n' "$screen" | grep -cE '^(A|B|C|A×B|A×C|B×C|A×B×C) +[-+][0-9.]+pp \[')
+[ "$rows" = 7 ] || fail "expected 7 effect rows at 80x24, saw $rows"
+printf '%s\n' "$screen" | grep -E '^(A|B|C|A×B|A×C|B×C|A×B×C) +[-+]' |
+  grep -vqE '(n\.s\.|▲ sig|▼ sig) *$' && fail "an effect row is cut at 80x24"
+printf '%s\n' "$screen" | grep -q 'shows [0-9] more' || fail "hidden cells without a hint"
+t resize-window -t lab -x 160 -y 48
+wait_for 'A×B×C +recommender × pricing × email' "no factor names at 160x48"
+t capture-pane -p -t lab | grep -q 'true now' || fail "no true effects at 160x48"
+t capture-pane -p -t lab | grep -qE '^abc +item-cf \+ segment \+ send-time' || fail "the cell grid is not whole at 160x48"
+t resize-window -t lab -x 80 -y 24
+t send-keys -t lab q
+wait_for '^\$' "no prompt after leaving multivariate"
+
 echo "all tmux checks passed"

@@ -104,7 +104,7 @@ fn picker_shows_a_broken_file_with_its_problems() {
 }
 
 #[test]
-fn three_arms_fit_at_80x24_in_compact_cards() {
+fn three_arms_fit_at_80x24() {
     let scenario = Scenario::load("tests/scenarios/tui/three-arms.toml").unwrap();
     let mut app = App::new(scenario.clone(), Theme::COLOR);
     for s in run_of(&scenario) {
@@ -164,5 +164,115 @@ fn no_color_draws_no_colours() {
             .iter()
             .find(|c| c.fg != ratatui::style::Color::Reset || c.bg != ratatui::style::Color::Reset);
         assert!(coloured.is_none(), "{view:?}: {coloured:?}");
+    }
+}
+
+/// The small multivariate run, fed to the end, on the Experiment view.
+fn factorial_app() -> App {
+    let scenario = small("multivariate");
+    let mut app = App::new(scenario.clone(), Theme::MONO);
+    for s in run_of(&scenario) {
+        app.apply(EngineEvent::Update {
+            run: 0,
+            snapshot: Box::new(s),
+        });
+    }
+    app.view = View::Experiment;
+    app
+}
+
+#[test]
+fn factorial_view_draws_from_the_first_day_at_any_size() {
+    // Day 0 has no orders, so no effects yet: the panel must say so, not fail.
+    let scenario = small("multivariate");
+    let run = run_of(&scenario);
+    for day in [0, 1] {
+        let mut app = App::new(scenario.clone(), Theme::MONO);
+        for s in &run[..=day] {
+            app.apply(EngineEvent::Update {
+                run: 0,
+                snapshot: Box::new(s.clone()),
+            });
+        }
+        app.view = View::Experiment;
+        for (w, h) in [(80, 24), (81, 25), (123, 37), (160, 48), (300, 80)] {
+            let screen = draw(&app, w, h);
+            assert!(screen.contains("factorial effects"), "{w}×{h}:\n{screen}");
+        }
+    }
+}
+
+#[test]
+fn factorial_view_shows_every_effect_with_its_interval_and_mark() {
+    let app = factorial_app();
+    let snapshot = app.snapshot.clone().unwrap();
+    let analysis =
+        shoplab::experiment::analysis::factorial(&app.scenario, &snapshot, 0.05).unwrap();
+    for (w, h) in [(80, 24), (120, 36), (160, 48)] {
+        let screen = draw(&app, w, h);
+        let lines: Vec<&str> = screen.lines().map(|l| l.trim_matches('"')).collect();
+        assert!(
+            lines[0].contains("2×2×2 factorial"),
+            "{w}×{h} header:\n{screen}"
+        );
+        // Every term, main effects to the three-way interaction, in one row with both
+        // metrics' estimates, intervals and marks, equal to the analysis' numbers.
+        let terms = [
+            ("A", "recommender"),
+            ("B", "pricing"),
+            ("C", "email"),
+            ("A×B", "recommender × pricing"),
+            ("A×C", "recommender × email"),
+            ("B×C", "pricing × email"),
+            ("A×B×C", "recommender × pricing × email"),
+        ];
+        for (short, long) in terms {
+            let row = lines
+                .iter()
+                .find(|l| l.split_whitespace().next() == Some(short) && l.contains("pp ["))
+                .unwrap_or_else(|| panic!("{w}×{h}: no row {short}:\n{screen}"));
+            let marks = row.matches("n.s.").count() + row.matches(" sig").count();
+            assert_eq!(marks, 2, "{w}×{h} {short}: {row}");
+            for (metric, scale, unit) in [
+                ("conversion_rate", 100.0, "pp"),
+                ("revenue_per_shopper", 1.0, ""),
+            ] {
+                let e = analysis
+                    .effects
+                    .iter()
+                    .find(|e| e.effect == long && e.metric == metric)
+                    .unwrap();
+                let shown = |x: f64| {
+                    let x = scale * x;
+                    format!("{:+.2}", if x.abs() < 0.005 { 0.0 } else { x })
+                };
+                let interval = format!("[{}, {}]", shown(e.ci_low), shown(e.ci_high));
+                assert!(row.contains(&interval), "{w}×{h} {short} {metric}: {row}");
+                if unit == "pp" {
+                    assert!(row.contains(&format!("{}pp", shown(e.estimate))), "{row}");
+                }
+            }
+        }
+        // Every cell in the grid, or a hint that says how many are not.
+        let cells = ["(1)", "c", "b", "bc", "a", "ac", "ab", "abc"];
+        let shown = cells
+            .iter()
+            .filter(|c| {
+                lines
+                    .iter()
+                    .any(|l| l.split_whitespace().next() == Some(**c))
+            })
+            .count();
+        if shown < cells.len() {
+            let hint = format!("shows {} more", cells.len() - shown);
+            assert!(
+                screen.contains(&hint),
+                "{w}×{h}: {shown} cells, no hint:\n{screen}"
+            );
+        }
+        if h >= 36 {
+            assert_eq!(shown, cells.len(), "{w}×{h}:\n{screen}");
+        }
+        insta::assert_snapshot!(format!("factorial_{w}x{h}"), screen);
     }
 }

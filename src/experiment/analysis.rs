@@ -12,10 +12,10 @@ use super::snapshot::{ArmSnapshot, ArmTruth, ReplicaSnapshot, Snapshot};
 use crate::metrics::{Metrics, ShopperMoments};
 use crate::scenario::{Allocation, Scenario};
 use crate::stats::{
-    benjamini_hochberg, beta_binomial_chance_to_beat, chi_square_independence, cuped_comparison,
-    factorial_effects, holm, normal_chance_to_beat, ratio_comparison, replicate_comparison,
-    srm_check, two_proportion_z_test, welch_t_test_moments, BayesResult, Comparison, FactorialCell,
-    StatsResult,
+    benjamini_hochberg, beta_binomial_chance_to_beat, chi_square_independence, contrast,
+    cuped_comparison, factorial_effects, holm, normal_chance_to_beat, ratio_comparison,
+    replicate_comparison, srm_check, two_proportion_z_test, welch_t_test_moments, BayesResult,
+    Comparison, FactorialCell, StatsResult,
 };
 
 /// One metric of one arm against its baseline (the control unless the arm names another).
@@ -374,9 +374,13 @@ pub struct Effect {
     pub ci_high: f64,
     /// Two-sided p-value.
     pub p_value: f64,
+    /// The same contrast over the cells' in-experiment true values (every shopper served by
+    /// each cell's strategies as trained), where the truth was computed: what the interval
+    /// estimates.
+    pub true_estimate: Option<f64>,
 }
 
-/// The factorial analysis: main effects and two-way interactions, and the chi-square test
+/// The factorial analysis: main effects and every interaction, and the chi-square test
 /// of independence of buying across cells.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FactorialAnalysis {
@@ -397,21 +401,35 @@ pub fn factorial(
     let two_level = design.factors.iter().all(|f| f.levels.len() == 2);
     let mut effects = Vec::new();
     type Cell = fn(&ShopperMoments) -> Option<(f64, f64)>;
-    let metrics: [(&'static str, Cell); 2] = [
-        ("conversion_rate", |m| {
-            Some((
-                m.conversion.ratio().ok()?,
-                m.conversion.ratio_variance().ok()?,
-            ))
-        }),
-        ("revenue_per_shopper", |m| {
-            Some((
-                m.revenue.mean().ok()?,
-                m.revenue.variance().ok()? / m.revenue.n as f64,
-            ))
-        }),
+    type Truth = fn(&Metrics) -> f64;
+    let metrics: [(&'static str, Cell, Truth); 2] = [
+        (
+            "conversion_rate",
+            |m| {
+                Some((
+                    m.conversion.ratio().ok()?,
+                    m.conversion.ratio_variance().ok()?,
+                ))
+            },
+            |m| m.conversion_rate,
+        ),
+        (
+            "revenue_per_shopper",
+            |m| {
+                Some((
+                    m.revenue.mean().ok()?,
+                    m.revenue.variance().ok()? / m.revenue.n as f64,
+                ))
+            },
+            |m| m.revenue_per_shopper,
+        ),
     ];
-    for (metric, cell) in metrics.iter().filter(|_| two_level) {
+    for (metric, cell, truth) in metrics.iter().filter(|_| two_level) {
+        let truths: Option<Vec<f64>> = snapshot
+            .arms
+            .iter()
+            .map(|a| a.truth.as_ref().map(|t| truth(&t.metrics)))
+            .collect();
         let cells: Option<Vec<FactorialCell>> = design
             .cells
             .iter()
@@ -440,6 +458,12 @@ pub fn factorial(
                 ci_low: e.ci.0,
                 ci_high: e.ci.1,
                 p_value: e.p_value,
+                true_estimate: truths.as_ref().map(|t| {
+                    contrast(
+                        design.cells.iter().map(|l| &l[..]).zip(t.iter().copied()),
+                        &e.factors,
+                    )
+                }),
             }
         }));
     }

@@ -2,7 +2,10 @@
 
 use crate::format::{percent, whole};
 
-use super::{break_even_notes, comparison_rows, experiment_notes, results_rows, roi_rows, Report};
+use super::{
+    break_even_notes, comparison_rows, experiment_notes, factorial_rows, results_rows, roi_rows,
+    summary, Report,
+};
 
 /// A markdown table; the columns `numeric` says are numbers are right-aligned.
 pub(crate) fn table(rows: &[Vec<String>], numeric: impl Fn(usize) -> bool) -> String {
@@ -26,6 +29,13 @@ pub fn render(r: &Report) -> String {
     let mut out = format!("# shoplab report: {}\n\n", s.name);
     if !s.description.is_empty() {
         out += &format!("{}\n\n", s.description);
+    }
+    let bottom = summary(r);
+    if !bottom.is_empty() {
+        out += "## Bottom line\n\n";
+        for line in bottom {
+            out += &format!("{line}\n\n");
+        }
     }
     out += "## The scenario\n\n";
     out += &format!(
@@ -76,7 +86,7 @@ pub fn render(r: &Report) -> String {
     }
     let roi = roi_rows(r);
     if !roi.is_empty() {
-        out += "\n## Return on investment\n\nIncremental revenue and margin a year against the control, scaled from the experiment to the annual traffic; margin is after discounts and message costs. Intervals carry the experiment's statistical uncertainty (at mid costs); ranges in parentheses carry the cost ranges (at the mid margin). The annual cost spreads one-off costs over the projection. Payback is the first month whose cumulative margin covers the costs so far.\n\n";
+        out += "\n## Return on investment\n\nArms with costs only. Incremental revenue and margin a year against the control, scaled from the experiment to the annual traffic; margin is after discounts and message costs. Intervals carry the experiment's statistical uncertainty (at mid costs); ranges in parentheses carry the cost ranges (at the mid margin). The annual cost spreads one-off costs over the projection. Payback is the first month whose cumulative margin covers the costs so far.\n\n";
         out += &table(&roi, |c| c > 0);
         let notes = break_even_notes(r);
         if !notes.is_empty() {
@@ -85,6 +95,14 @@ pub fn render(r: &Report) -> String {
                 out += &format!("- {note}\n");
             }
         }
+    }
+    let effects = factorial_rows(r);
+    if !effects.is_empty() {
+        out += &format!(
+            "\n## Factorial effects\n\nEach factor's main effect (the average of the cells at its second level minus those at its first) and every interaction up to the design's order, on conversion (percentage points) and revenue per shopper ({}); * marks an interval that excludes zero (not adjusted for the number of effects). *True now* is the same contrast over every shopper served by each cell's strategies.\n\n",
+            s.currency
+        );
+        out += &table(&effects, |c| c > 1);
     }
     if !r.charts.is_empty() {
         out += "\n## Charts\n\n";

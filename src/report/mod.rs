@@ -2,7 +2,9 @@
 //! markdown.
 
 mod csv;
+pub mod forest;
 mod markdown;
+mod money;
 pub mod plot;
 mod table;
 mod text;
@@ -22,10 +24,11 @@ use crate::roi::{analyze as analyze_roi, ArmRoi};
 use crate::scenario::Scenario;
 use crate::world::Counts;
 pub(crate) use markdown::table as markdown_table;
+pub(crate) use money::{break_even_notes, roi_rows, summary};
 pub(crate) use table::align_left;
 pub use text::TRUTHS_EXPLAINED;
 pub(crate) use text::{
-    break_even_notes, comparison_rows, experiment_notes, metric_label, results_rows, roi_rows,
+    comparison_rows, experiment_notes, factorial_rows, metric_label, results_rows,
 };
 
 /// Output formats of `shoplab run`.

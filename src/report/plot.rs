@@ -1,5 +1,9 @@
 //! Charts as SVG, written by hand: a few hundred bytes of markup need no plotting crate,
-//! no fonts at build time, and come out byte-identical run after run.
+//! no fonts at build time, and come out byte-identical run after run. (`plotters` was
+//! weighed: its SVG backend lays text out with font metrics, which needs a font crate and a
+//! bundled or system font; here the viewer lays text out, and the charts convert cleanly to
+//! PNG with `rsvg-convert`.) Intervals are drawn as translucent bands ([`Series::band`]) and,
+//! in [`forest`], as bars.
 
 use std::fmt::Write;
 
@@ -14,6 +18,8 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
     /// Drawn dashed (costs, references).
     pub dashed: bool,
+    /// An interval around the line, (low, high) at each point's x; empty for none.
+    pub band: Vec<(f64, f64)>,
 }
 
 /// A line chart.
@@ -42,7 +48,7 @@ const COLORS: [&str; 8] = [
 ];
 
 /// Round tick steps (1, 2 or 5 × 10ᵏ) covering `lo..hi` in about five steps.
-fn ticks(lo: f64, hi: f64) -> Vec<f64> {
+pub(super) fn ticks(lo: f64, hi: f64) -> Vec<f64> {
     let span = (hi - lo).max(1e-12);
     let raw = span / 5.0;
     let magnitude = 10f64.powf(raw.log10().floor());
@@ -56,7 +62,7 @@ fn ticks(lo: f64, hi: f64) -> Vec<f64> {
     (first..=last).map(|k| k as f64 * step).collect()
 }
 
-fn label(v: f64) -> String {
+pub(super) fn label(v: f64) -> String {
     let a = v.abs();
     if a >= 1e6 {
         format!("{:.1}M", v / 1e6)
@@ -71,7 +77,7 @@ fn label(v: f64) -> String {
     }
 }
 
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -82,7 +88,14 @@ pub fn svg(chart: &Chart) -> String {
     let all: Vec<(f64, f64)> = chart
         .series
         .iter()
-        .flat_map(|s| s.points.iter().copied())
+        .flat_map(|s| {
+            let band = s
+                .points
+                .iter()
+                .zip(&s.band)
+                .flat_map(|(&(x, _), &(lo, hi))| [(x, lo), (x, hi)]);
+            s.points.iter().copied().chain(band)
+        })
         .collect();
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
     for &(x, y) in &all {
@@ -175,6 +188,25 @@ pub fn svg(chart: &Chart) -> String {
         );
     }
     for (i, s) in chart.series.iter().enumerate() {
+        if s.band.is_empty() {
+            continue;
+        }
+        // The band goes under every line: out along the lows, back along the highs.
+        let xs = s.points.iter().map(|p| p.0);
+        let lows = xs.clone().zip(&s.band).map(|(x, b)| (x, b.0));
+        let highs: Vec<(f64, f64)> = xs.zip(&s.band).map(|(x, b)| (x, b.1)).collect();
+        let outline: Vec<String> = lows
+            .chain(highs.into_iter().rev())
+            .map(|(x, y)| format!("{:.1},{:.1}", px(x), py(y)))
+            .collect();
+        let _ = writeln!(
+            out,
+            r#"<polygon fill="{}" fill-opacity="0.18" stroke="none" points="{}"/>"#,
+            COLORS[i % COLORS.len()],
+            outline.join(" ")
+        );
+    }
+    for (i, s) in chart.series.iter().enumerate() {
         let color = COLORS[i % COLORS.len()];
         let points: Vec<String> = s
             .points
@@ -229,6 +261,7 @@ pub fn conversion_chart(r: &Report) -> Chart {
                 name: a.name.clone(),
                 points,
                 dashed: false,
+                band: Vec::new(),
             }
         })
         .collect();
@@ -247,7 +280,9 @@ pub fn payback_chart(r: &Report, months: u32) -> Chart {
     let mut series = Vec::new();
     let mut markers = Vec::new();
     for a in &r.arms {
-        let Some(roi) = &a.roi else { continue };
+        let Some(roi) = a.roi.as_ref().filter(|x| x.costs.any()) else {
+            continue;
+        };
         let monthly_margin = roi.incremental_margin.mid / 12.0;
         let (one_off, monthly_cost) = (roi.costs.one_off.mid, roi.costs.recurring.mid / 12.0);
         let at = |f: &dyn Fn(f64) -> f64| {
@@ -255,15 +290,23 @@ pub fn payback_chart(r: &Report, months: u32) -> Chart {
                 .map(|m| (f64::from(m), f(f64::from(m))))
                 .collect()
         };
+        let (low, high) = (
+            roi.incremental_margin.low / 12.0,
+            roi.incremental_margin.high / 12.0,
+        );
         series.push(Series {
             name: format!("{} margin", a.name),
             points: at(&|m| m * monthly_margin),
             dashed: false,
+            band: (0..=months)
+                .map(|m| (f64::from(m) * low, f64::from(m) * high))
+                .collect(),
         });
         series.push(Series {
             name: format!("{} cost", a.name),
             points: at(&|m| one_off + m * monthly_cost),
             dashed: true,
+            band: Vec::new(),
         });
         if let Some(m) = roi.payback_month.mid {
             markers.push((f64::from(m), format!("{} pays back: month {m}", a.name)));
@@ -274,7 +317,7 @@ pub fn payback_chart(r: &Report, months: u32) -> Chart {
             "{}: cumulative incremental margin against cost",
             r.scenario.name
         ),
-        x_label: "month".into(),
+        x_label: "month (band: the margin's interval)".into(),
         y_label: format!("{} (cumulative)", r.scenario.currency),
         series,
         markers,
@@ -305,11 +348,13 @@ mod tests {
                     name: "one".into(),
                     points: vec![(0.0, 1.0), (1.0, 2.0)],
                     dashed: false,
+                    band: vec![(0.5, 1.5), (1.0, 3.0)],
                 },
                 Series {
                     name: "two".into(),
                     points: vec![(0.0, -1.0), (1.0, 3.0)],
                     dashed: true,
+                    band: Vec::new(),
                 },
             ],
             markers: vec![(0.5, "here".into())],
@@ -317,6 +362,9 @@ mod tests {
         let s = svg(&chart);
         assert!(s.starts_with("<svg") && s.ends_with("</svg>\n"));
         assert_eq!(s.matches("<polyline").count(), 2);
+        // One band, under the lines: low points out, high points back.
+        assert_eq!(s.matches("<polygon").count(), 1);
+        assert!(s.find("<polygon") < s.find("<polyline"));
         assert!(
             s.contains("a &lt; b") && s.contains("stroke-dasharray=\"6 4\"") && s.contains("here")
         );

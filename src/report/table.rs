@@ -2,7 +2,10 @@
 
 use crate::format::whole;
 
-use super::{break_even_notes, comparison_rows, experiment_notes, results_rows, roi_rows, Report};
+use super::{
+    break_even_notes, comparison_rows, experiment_notes, factorial_rows, results_rows, roi_rows,
+    summary, Report,
+};
 
 /// Renders the table.
 pub fn render(r: &Report) -> String {
@@ -16,6 +19,12 @@ pub fn render(r: &Report) -> String {
         whole(s.products as f64),
         s.currency
     );
+    for line in summary(r) {
+        out += &format!("{line}\n");
+    }
+    if !out.ends_with("\n\n") {
+        out += "\n";
+    }
     let rows = results_rows(r);
     out += &align(&rows);
     if r.arms.len() > 1 {
@@ -39,6 +48,11 @@ pub fn render(r: &Report) -> String {
         for note in break_even_notes(r) {
             out += &format!("{note}\n");
         }
+    }
+    let effects = factorial_rows(r);
+    if !effects.is_empty() {
+        out += "\nfactorial effects (high level − low level; * = interval excludes 0):\n";
+        out += &align(&effects);
     }
     out += "\n";
     for note in experiment_notes(r) {

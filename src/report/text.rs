@@ -146,97 +146,57 @@ pub const TRUTHS_EXPLAINED: [&str; 2] = [
     "at rollout: the lift if each arm were deployed to every shopper and learned from all of them; its distance from \"true now\" is the rollout gap, how much this test under- or over-states shipping the arm",
 ];
 
-/// The ROI table (header first), or nothing when no arm has ROI figures.
-pub(crate) fn roi_rows(r: &Report) -> Vec<Vec<String>> {
-    let mut rows = vec![[
-        "arm",
-        "revenue/yr",
-        "margin/yr [interval]",
-        "cost/yr (range)",
-        "ROI [interval] (cost range)",
-        "payback",
-        "NPV [interval]",
-    ]
-    .map(String::from)
-    .to_vec()];
-    let pct = |x: Option<f64>| x.map_or("n/d".to_string(), |v| format!("{:+.0}%", 100.0 * v));
-    let month = |m: Option<u32>| m.map_or("never".to_string(), |m| format!("month {m}"));
-    for a in &r.arms {
-        let Some(x) = &a.roi else { continue };
-        let roi = match x.roi.mid {
-            None => "not defined (no extra cost)".to_string(),
-            Some(_) => {
-                // With a negative margin, ROI rises with cost; show the range low to high.
-                let (a, b) = (
-                    x.roi.cost_high.unwrap_or(0.0),
-                    x.roi.cost_low.unwrap_or(0.0),
-                );
-                format!(
-                    "{} [{}, {}] ({} … {})",
-                    pct(x.roi.mid),
-                    pct(x.roi.margin_low),
-                    pct(x.roi.margin_high),
-                    pct(Some(a.min(b))),
-                    pct(Some(a.max(b)))
-                )
+/// The factorial effects table (header first): every main effect and interaction on each
+/// analysed metric, in the metric's own units (conversion in percentage points, money in
+/// the scenario's currency), with the interval, p-value, a mark and the true effect.
+pub(crate) fn factorial_rows(r: &Report) -> Vec<Vec<String>> {
+    let Some(f) = &r.experiment.factorial else {
+        return Vec::new();
+    };
+    let currency = &r.scenario.currency;
+    let level = 100.0 * (1.0 - r.experiment.alpha);
+    let mut rows = vec![vec![
+        "effect".to_string(),
+        "metric".into(),
+        format!("estimate [{level:.0}% interval]"),
+        "p".into(),
+        "true now".into(),
+    ]];
+    for x in &f.effects {
+        let show = |v: f64| {
+            if x.metric == "conversion_rate" {
+                format!("{:+.2}pp", 100.0 * v)
+            } else {
+                let m = format::money(v, currency);
+                if v >= 0.0 {
+                    format!("+{m}")
+                } else {
+                    m
+                }
             }
         };
+        let mark = if x.ci_low > 0.0 || x.ci_high < 0.0 {
+            " *"
+        } else {
+            ""
+        };
         rows.push(vec![
-            a.name.clone(),
-            whole(x.incremental_revenue.mid),
+            x.effect.clone(),
+            metric_label(x.metric).to_string(),
             format!(
-                "{} [{} – {}]",
-                whole(x.incremental_margin.mid),
-                whole(x.incremental_margin.low),
-                whole(x.incremental_margin.high)
+                "{} [{}, {}]{mark}",
+                show(x.estimate),
+                show(x.ci_low),
+                show(x.ci_high)
             ),
-            format!(
-                "{} ({} – {})",
-                whole(x.annual_cost.mid),
-                whole(x.annual_cost.low),
-                whole(x.annual_cost.high)
-            ),
-            roi,
-            format!(
-                "{} ({} – {})",
-                month(x.payback_month.mid),
-                month(x.payback_month.margin_high),
-                month(x.payback_month.margin_low)
-            ),
-            format!(
-                "{} [{} – {}]",
-                whole(x.npv.mid),
-                whole(x.npv.margin_low),
-                whole(x.npv.margin_high)
-            ),
+            p_value(Some(x.p_value)),
+            x.true_estimate.map_or("n/a".into(), show),
         ]);
     }
     if rows.len() == 1 {
         rows.clear();
     }
     rows
-}
-
-/// One sentence per arm on the lift needed to break even and what detecting it takes.
-pub(crate) fn break_even_notes(r: &Report) -> Vec<String> {
-    let days = |d: Option<f64>| d.map_or("n/a".to_string(), |d| format!("{:.0} days", d.ceil()));
-    let visits = |v: Option<f64>| v.map_or("n/a".to_string(), |v| whole(v.ceil()));
-    r.arms
-        .iter()
-        .filter_map(|a| {
-            let b = a.roi.as_ref()?.break_even?;
-            Some(format!(
-                "{} breaks even at {:+.1}% conversion (AOV unchanged) or {:+.1}% AOV (conversion unchanged); detecting that takes {} visits per arm ({} of traffic) for conversion, {} per arm ({}) for AOV",
-                a.name,
-                100.0 * b.conversion_lift,
-                100.0 * b.aov_lift,
-                visits(b.conversion_visits_per_arm),
-                days(b.conversion_days),
-                visits(b.aov_visits_per_arm),
-                days(b.aov_days)
-            ))
-        })
-        .collect()
 }
 
 /// The lines every text format shows about the experiment as a whole.
@@ -275,17 +235,6 @@ pub(crate) fn experiment_notes(r: &Report) -> Vec<String> {
         ));
     }
     if let Some(f) = &e.factorial {
-        for x in &f.effects {
-            notes.push(format!(
-                "effect of {} on {}: {:+.4} [{:+.4}, {:+.4}], p = {}",
-                x.effect,
-                metric_label(x.metric),
-                x.estimate,
-                x.ci_low,
-                x.ci_high,
-                p_value(Some(x.p_value))
-            ));
-        }
         if let Some((chi2, df, p)) = f.independence {
             notes.push(format!(
                 "buying across cells: χ² = {chi2:.2} on {df} df, p = {}",

@@ -287,6 +287,23 @@ impl Scenario {
             .unwrap_or(u64::from(self.shoppers) * self.arms.len() as u64 <= 400_000)
     }
 
+    /// The design, for people: `A/B test`, `A/B/n test (5 arms)`, `2×2×2 factorial`.
+    pub fn design_label(&self) -> String {
+        match (&self.experiment.factorial, self.arms.len()) {
+            (Some(f), _) => {
+                let sizes: Vec<String> = f
+                    .factors
+                    .iter()
+                    .map(|f| f.levels.len().to_string())
+                    .collect();
+                format!("{} factorial", sizes.join("×"))
+            }
+            (None, 1) => "single arm".into(),
+            (None, 2) => "A/B test".into(),
+            (None, n) => format!("A/B/n test ({n} arms)"),
+        }
+    }
+
     /// The salt of the assignment hash: the scenario's `experiment.salt` when it sets one
     /// (a fixed split across seeds, as a real experiment keeps its split), otherwise the
     /// name and the seed, so that a new seed also re-randomises who is in which arm.

@@ -1,4 +1,4 @@
-//! Main effects and two-way interactions of a 2^k factorial experiment.
+//! Main effects and every interaction of a 2^k factorial experiment.
 
 use super::error::{probability_open, StatsError, StatsResult};
 use super::special::{norm_isf, norm_two_sided_p};
@@ -19,8 +19,8 @@ pub struct FactorialCell {
 /// One estimated effect.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FactorialEffect {
-    /// Factor indices: `[i]` for the main effect of factor i, `[i, j]` (i < j) for the
-    /// interaction of factors i and j.
+    /// Factor indices, ascending: `[i]` for the main effect of factor i, `[i, j]` for the
+    /// two-way interaction of factors i and j, `[i, j, l]` for a three-way one, and so on.
     pub factors: Vec<usize>,
     /// Effect estimate.
     pub estimate: f64,
@@ -37,7 +37,8 @@ pub struct FactorialEffect {
 /// Largest number of factors accepted (2^16 cells).
 const MAX_FACTORS: usize = 16;
 
-/// Main effects and all two-way interactions of a full 2^k factorial with independent cells.
+/// Main effects and every interaction (two-way up to k-way) of a full 2^k factorial with
+/// independent cells.
 ///
 /// Textbook contrast coding (e.g. Montgomery, *Design and Analysis of Experiments*): with
 /// `s_i = +1` at the high level of factor i and `−1` at the low level,
@@ -45,11 +46,14 @@ const MAX_FACTORS: usize = 16;
 /// * main effect of i = `Σ_cells s_i·mean / 2^(k−1)` = (average of the high cells) − (average
 ///   of the low cells);
 /// * interaction of i and j = `Σ_cells s_i·s_j·mean / 2^(k−1)` = half the difference between
-///   the effect of i at the high level of j and at the low level of j;
+///   the effect of i at the high level of j and at the low level of j; a higher-order
+///   interaction multiplies the signs of all its factors the same way (the three-way one is
+///   half the difference of the (i, j) interaction between the levels of l);
 /// * every contrast has `Var = Σ_cells var_of_mean / 4^(k−1)` because the cells are
 ///   independent; z = estimate/se, normal p-value and interval.
 ///
-/// Output order: main effects 0..k, then interactions (0,1), (0,2), …, (k−2,k−1).
+/// Output order: by the number of factors, then lexicographically: main effects 0..k, then
+/// (0,1), (0,2), …, (k−2,k−1), then (0,1,2), …, and last the k-way interaction.
 ///
 /// Errors: fewer than 1 or more than 16 factors, ragged or non-binary levels, duplicate cells,
 /// non-finite means or negative variances → `InvalidInput`; a missing cell → `NotEnoughData`;
@@ -91,25 +95,12 @@ pub fn factorial_effects(cells: &[FactorialCell], alpha: f64) -> StatsResult<Vec
             cells.len()
         )));
     }
-    let divisor = (size / 2) as f64;
-    let se = cells.iter().map(|c| c.var_of_mean).sum::<f64>().sqrt() / divisor;
+    let se = cells.iter().map(|c| c.var_of_mean).sum::<f64>().sqrt() / (size / 2) as f64;
     let crit = norm_isf(alpha / 2.0);
-    let contrasts = (0..k)
-        .map(|i| vec![i])
-        .chain((0..k).flat_map(|i| (i + 1..k).map(move |j| vec![i, j])));
-    contrasts
+    contrasts(k)
+        .into_iter()
         .map(|factors| {
-            let estimate = cells
-                .iter()
-                .map(|c| {
-                    let sign: f64 = factors
-                        .iter()
-                        .map(|&f| if c.levels[f] == 1 { 1.0 } else { -1.0 })
-                        .product();
-                    sign * c.mean
-                })
-                .sum::<f64>()
-                / divisor;
+            let estimate = contrast(cells.iter().map(|c| (&c.levels[..], c.mean)), &factors);
             let (z, p_value) = if se > 0.0 {
                 (estimate / se, norm_two_sided_p(estimate / se))
             } else if estimate == 0.0 {
@@ -129,6 +120,31 @@ pub fn factorial_effects(cells: &[FactorialCell], alpha: f64) -> StatsResult<Vec
             })
         })
         .collect()
+}
+
+/// The effect of the factors `factors` (a main effect for one, an interaction for more) from
+/// the (levels, mean) of every cell of a full 2^k factorial: `Σ_cells Π s_f · mean / 2^(k−1)`
+/// as in [`factorial_effects`]. Used alone on known cell means, e.g. the simulator's true ones.
+pub fn contrast<'a>(cells: impl IntoIterator<Item = (&'a [u8], f64)>, factors: &[usize]) -> f64 {
+    let (sum, n) = cells
+        .into_iter()
+        .fold((0.0, 0usize), |(sum, n), (levels, mean)| {
+            let sign: f64 = factors
+                .iter()
+                .map(|&f| if levels[f] == 1 { 1.0 } else { -1.0 })
+                .product();
+            (sum + sign * mean, n + 1)
+        });
+    sum / (n / 2).max(1) as f64
+}
+
+/// Every non-empty subset of the factors `0..k`, smallest first, then in lexicographic order.
+fn contrasts(k: usize) -> Vec<Vec<usize>> {
+    let mut all: Vec<Vec<usize>> = (1..1usize << k)
+        .map(|mask| (0..k).filter(|f| mask >> f & 1 == 1).collect())
+        .collect();
+    all.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+    all
 }
 
 fn cell_index(levels: &[u8]) -> usize {
@@ -165,7 +181,7 @@ mod tests {
         // est ± norm.isf(0.025)·se.
         // (factors, estimate, z, p, ci low, ci high)
         type Row = (&'static [usize], f64, f64, f64, f64, f64);
-        let want: [Row; 6] = [
+        let want: [Row; 7] = [
             (
                 &[0],
                 2.975,
@@ -213,6 +229,14 @@ mod tests {
                 0.1260228792126076,
                 -0.17565188484342675,
                 1.4256518848434276,
+            ),
+            (
+                &[0, 1, 2],
+                0.32499999999999973,
+                0.7955870797707352,
+                0.42627207872028905,
+                -0.47565188484342746,
+                1.125651884843427,
             ),
         ];
         let got = factorial_effects(&cells(3, &MEANS, &VARS), 0.05).unwrap();

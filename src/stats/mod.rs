@@ -142,7 +142,7 @@
 //! **Factorial designs** ([`factorial_effects`]). In a 2^k factorial each factor's main effect
 //! is the average of the cells at its high level minus the average at its low level, and the
 //! two-way interaction of i and j is half the change in i's effect when j goes from low to
-//! high. Every contrast is `Σ ±mean/2^(k−1)` with variance `Σ var_of_mean/4^(k−1)`.
+//! high; higher-order interactions (up to the k-way one) nest the same way. Every contrast is `Σ ±mean/2^(k−1)` with variance `Σ var_of_mean/4^(k−1)`.
 //!
 //! # Numerical accuracy
 //!
@@ -186,7 +186,7 @@ pub use clv::{
 pub use comparison::Comparison;
 pub use cuped::{cuped_comparison, cuped_theta, CupedMoments};
 pub use error::{StatsError, StatsResult};
-pub use factorial::{factorial_effects, FactorialCell, FactorialEffect};
+pub use factorial::{contrast, factorial_effects, FactorialCell, FactorialEffect};
 pub use independence::{chi_square_independence, ChiSquareResult};
 pub use means::{welch_df, welch_t_test, welch_t_test_moments, MeanSummary};
 pub use moments::{MeanMoments, RatioMoments};

@@ -74,10 +74,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("← ↑ → ↓", "select arm; in Charts ←/→ metric; in Log scroll"),
     ("o", "open a scenario (built-ins and ./scenarios/*.toml)"),
     ("Enter / Esc", "load the picked scenario / close a popup"),
-    (
-        "e",
-        "write ./shoplab-<scenario>-seed<N>-day<D>.json and .md",
-    ),
+    ("e", "export JSON and .md into --export-dir (default: here)"),
     ("?", "this help"),
     ("q / Ctrl-C", "quit"),
 ];

@@ -33,6 +33,7 @@ pub mod ui;
 pub mod view;
 
 use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{self, Event};
@@ -62,13 +63,14 @@ pub enum TuiError {
     Engine(#[from] engine_thread::EngineGone),
 }
 
-/// Opens the dashboard on a checked scenario and returns when the person quits. The terminal
-/// is restored however this ends.
-pub fn run(scenario: Scenario) -> Result<(), TuiError> {
+/// Opens the dashboard on a checked scenario and returns when the person quits; `e` writes
+/// its exports into `export_dir`. The terminal is restored however this ends.
+pub fn run(scenario: Scenario, export_dir: PathBuf) -> Result<(), TuiError> {
     if !has_terminal() {
         return Err(TuiError::NotATerminal);
     }
     let mut app = App::new(scenario.clone(), Theme::from_env());
+    app.export_dir = export_dir;
     let engine = EngineHandle::spawn(scenario, app.speed)?;
     let mut guard = terminal::enter()?;
     let result = event_loop(&mut guard, &mut app, &engine);

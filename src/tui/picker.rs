@@ -27,6 +27,17 @@ pub struct Picker {
     pub folder_note: Option<String>,
 }
 
+/// Whether `path` is `NAME.toml` with exactly the text of the built-in `NAME`.
+fn is_built_in_copy(path: &Path) -> bool {
+    let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+        return false;
+    };
+    BUILT_INS
+        .iter()
+        .find(|(name, _)| *name == stem)
+        .is_some_and(|(_, text)| std::fs::read_to_string(path).is_ok_and(|t| t == *text))
+}
+
 impl Picker {
     /// Lists the built-ins and the `*.toml` files in `dir`, highlighting `current` if found.
     pub fn open(dir: &Path, current: &str) -> Picker {
@@ -46,6 +57,9 @@ impl Picker {
                 let mut files: Vec<_> = read
                     .filter_map(|e| e.ok().map(|e| e.path()))
                     .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+                    // From the repository's root `scenarios/` holds the built-ins' own files:
+                    // list each scenario once (an edited copy is a different scenario).
+                    .filter(|p| !is_built_in_copy(p))
                     .collect();
                 files.sort();
                 entries.extend(files.into_iter().map(|p| {
@@ -85,5 +99,20 @@ impl Picker {
     /// The highlighted entry.
     pub fn current(&self) -> Option<&PickerEntry> {
         self.entries.get(self.selected)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_repository_folder_lists_each_built_in_once() {
+        // Tests run from the crate root, whose scenarios/ holds the built-ins' files.
+        let picker = Picker::open(Path::new("scenarios"), "default");
+        let labels: Vec<&str> = picker.entries.iter().map(|e| e.label.as_str()).collect();
+        let names: Vec<&str> = BUILT_INS.iter().map(|(n, _)| *n).collect();
+        assert_eq!(labels, names);
+        assert_eq!(picker.current().unwrap().label, "default");
     }
 }

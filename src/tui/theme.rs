@@ -102,7 +102,13 @@ impl Theme {
         if self.color {
             Marker::Braille
         } else {
-            [Marker::Braille, Marker::Dot, Marker::Block, Marker::Bar][i % 4]
+            [
+                Marker::Braille,
+                Marker::Dot,
+                Marker::Block,
+                Marker::Bar,
+                Marker::HalfBlock,
+            ][i % 5]
         }
     }
 

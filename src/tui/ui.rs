@@ -71,19 +71,27 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
     } else {
         format!("▶ {}", app.speed.label())
     };
-    let left = Line::from(vec![
+    let right = Line::styled(format!(" {state} "), app.theme.selected());
+    // What the run is, most important first; what does not fit beside a usable progress
+    // gauge is left out whole rather than cut.
+    let mut left = Line::from(vec![
         Span::styled(
             " shoplab ",
             app.theme.title().add_modifier(Modifier::REVERSED),
         ),
         Span::styled(format!(" {} ", s.name), app.theme.title()),
-        Span::raw(format!(
-            "seed {} · {} shoppers  ",
-            s.seed,
-            format::count(i64::from(s.shoppers))
-        )),
     ]);
-    let right = Line::styled(format!(" {state} "), app.theme.selected());
+    let room = usize::from(area.width).saturating_sub(right.width() + 24);
+    for part in [
+        format!("{} · ", s.design_label()),
+        format!("seed {} · ", s.seed),
+        format!("{} shoppers ", format::count(i64::from(s.shoppers))),
+    ] {
+        if left.width() + part.chars().count() > room {
+            break;
+        }
+        left.push_span(Span::raw(part));
+    }
     let left_width = left.width() as u16;
     let right_width = right.width() as u16;
     let [l, gauge, r] = Layout::horizontal([
@@ -125,8 +133,22 @@ fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
         Constraint::Length(fps.chars().count() as u16),
     ])
     .areas(area);
+    // The key hints, as many whole ones as fit (help and quit first).
     let text = app.status.clone().unwrap_or_else(|| {
-        "? help · space pause · +/- speed · s step · o open · e export · q quit".into()
+        const HINTS: [&str; 7] = [
+            "? help",
+            "q quit",
+            "space pause",
+            "+/- speed",
+            "s step",
+            "o open",
+            "e export",
+        ];
+        let room = usize::from(left.width).saturating_sub(2);
+        panels::pack(&HINTS, " · ", room)
+            .into_iter()
+            .next()
+            .unwrap_or_default()
     });
     Line::styled(format!(" {text}"), app.theme.status()).render(left, buf);
     buf.set_style(left, app.theme.status());

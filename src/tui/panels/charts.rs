@@ -76,6 +76,7 @@ fn cumulative(app: &App, snapshot: &Snapshot, kpi: Kpi, area: Rect, buf: &mut Bu
         .collect();
     let block = Block::bordered()
         .title(selector(app, kpi))
+        .title_bottom(key(app, snapshot, area.width))
         .border_style(app.theme.dim());
     let Some([lo, hi]) = bounds(paths.iter().flatten().map(|p| p.1)) else {
         let inner = block.inner(area);
@@ -104,9 +105,42 @@ fn cumulative(app: &App, snapshot: &Snapshot, kpi: Kpi, area: Rect, buf: &mut Bu
                 .bounds([lo, hi])
                 .labels([kpi.show(lo, currency), kpi.show(hi, currency)]),
         )
-        .legend_position(Some(LegendPosition::TopLeft))
-        .hidden_legend_constraints((Constraint::Percentage(60), Constraint::Percentage(60)))
+        // The key sits in the frame (see `key`): a legend inside hid lines or vanished.
+        .legend_position(None)
         .render(area, buf);
+}
+
+/// The glyph a marker draws, for the key.
+fn glyph(marker: Marker) -> &'static str {
+    match marker {
+        Marker::Dot => "•",
+        Marker::Block => "█",
+        Marker::Bar => "▄",
+        Marker::HalfBlock => "▀",
+        _ => "⣿",
+    }
+}
+
+/// The arms' key in the chart's bottom border: each arm's glyph (and colour) and name, as
+/// many whole entries as fit, then how many do not.
+fn key(app: &App, snapshot: &Snapshot, width: u16) -> Line<'static> {
+    let room = usize::from(width).saturating_sub(4);
+    let mut spans = vec![Span::raw(" ")];
+    let mut used = 1;
+    for (i, arm) in snapshot.arms.iter().enumerate() {
+        let entry = format!("{} {} ", glyph(app.theme.marker(i)), arm.name);
+        let left = snapshot.arms.len() - i;
+        let more = format!("+{left} more (↑/↓) ");
+        let last = left == 1;
+        let need = entry.chars().count() + if last { 0 } else { more.chars().count() };
+        if used + need > room {
+            spans.push(Span::styled(more, app.theme.dim()));
+            break;
+        }
+        used += entry.chars().count();
+        spans.push(Span::styled(entry, app.theme.arm(i)));
+    }
+    Line::from(spans)
 }
 
 /// The selected arm's relative lift and its interval per day, in percent, with zero marked:

@@ -4,22 +4,53 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Row, Table, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Widget, Wrap};
 
-use super::placeholder;
+use super::{factorial, pack, placeholder};
+use crate::experiment::Snapshot;
 use crate::stats::SRM_THRESHOLD;
 use crate::tui::app::App;
 use crate::tui::format;
 
-/// Renders Experiment.
+/// Renders Experiment: for a factorial design the factors, the sample-ratio check, the
+/// effects and the cell grid; otherwise the design, the traffic table and the check.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let Some(snapshot) = &app.snapshot else {
         placeholder(area, buf, "building the world…", app);
         return;
     };
+    if let Some(design) = &app.scenario.experiment.factorial {
+        let width = usize::from(area.width);
+        // The unit is the shopper in every design; a narrow screen keeps its rows for effects.
+        let parts = design_parts(app);
+        let parts = if width < 100 { &parts[..5] } else { &parts[..] };
+        let mut lines: Vec<Line> = pack(parts, " · ", width)
+            .into_iter()
+            .map(Line::raw)
+            .collect();
+        lines.extend(
+            factorial::key_lines(design, width)
+                .into_iter()
+                .map(|l| Line::styled(l, app.theme.dim())),
+        );
+        lines.extend(srm_lines(app, snapshot).into_iter().take(1));
+        let height = (lines.len() as u16 + 1).min(area.height);
+        let [top, rest] =
+            Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(area);
+        Paragraph::new(lines)
+            .block(
+                Block::new()
+                    .borders(Borders::TOP)
+                    .title(Line::styled(" design ", app.theme.title()))
+                    .border_style(app.theme.dim()),
+            )
+            .render(top, buf);
+        factorial::render(app, snapshot, design, rest, buf);
+        return;
+    }
     let s = &app.scenario;
     let table_height = snapshot.arms.len() as u16 + 3;
-    let [design, traffic, srm, factorial] = Layout::vertical([
+    let [design, traffic, srm, _] = Layout::vertical([
         Constraint::Length(5),
         Constraint::Length(table_height),
         Constraint::Length(4),
@@ -28,14 +59,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     .areas(area);
 
     Paragraph::new(vec![
-        Line::raw(format!(
-            "A/B{} test · unit: the shopper · {} shoppers · {} days · seed {} · α = {}",
-            if snapshot.arms.len() > 2 { "/n" } else { "" },
-            format::count(i64::from(s.shoppers)),
-            s.days,
-            s.seed,
-            s.experiment.alpha
-        )),
+        Line::raw(design_parts(app).join(" · ")),
         Line::styled(
             format!(
                 "assignment: a hash of (salt \"{}\", shopper id) picks the arm, weighted by traffic; a shopper stays in one arm",
@@ -95,7 +119,31 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     )
     .render(traffic, buf);
 
-    let srm_lines = match app.srm() {
+    Paragraph::new(srm_lines(app, snapshot))
+        .block(
+            Block::bordered()
+                .title(" sample-ratio mismatch ")
+                .border_style(app.theme.dim()),
+        )
+        .render(srm, buf);
+}
+
+/// `2×2×2 factorial`, `40,000 shoppers`, `28 days`, `seed 31`, `α = 0.05`, `unit: the shopper`.
+fn design_parts(app: &App) -> [String; 6] {
+    let s = &app.scenario;
+    [
+        s.design_label(),
+        format!("{} shoppers", format::count(i64::from(s.shoppers))),
+        format!("{} days", s.days),
+        format!("seed {}", s.seed),
+        format!("α = {}", s.experiment.alpha),
+        "unit: the shopper".into(),
+    ]
+}
+
+/// The sample-ratio check: the verdict first, then what it means.
+fn srm_lines(app: &App, snapshot: &Snapshot) -> Vec<Line<'static>> {
+    match app.srm() {
         Some(r) if r.flagged => vec![
             Line::styled(
                 format!(
@@ -129,26 +177,5 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             "SRM check needs at least two arms with shoppers",
             app.theme.dim(),
         )],
-    };
-    Paragraph::new(srm_lines)
-        .block(
-            Block::bordered()
-                .title(" sample-ratio mismatch ")
-                .border_style(app.theme.dim()),
-        )
-        .render(srm, buf);
-
-    if factorial.height >= 3 {
-        Paragraph::new(Line::styled(
-            "factorial effects (main effects, interactions) appear here for multivariate scenarios",
-            app.theme.dim(),
-        ))
-        .wrap(Wrap { trim: true })
-        .block(
-            Block::bordered()
-                .title(" factorial effects ")
-                .border_style(app.theme.dim()),
-        )
-        .render(factorial, buf);
     }
 }

@@ -17,6 +17,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         "p: Holm-adjusted over arms × metrics · [lo, hi]: interval of the lift",
         "now: true lift, arms as trained, everyone served: [lo, hi] estimates it",
         "rollout: true lift, each arm deployed to everyone and learning from all",
+        "factorial: A, B… factors; cells (1), a, ab… have those at their 2nd level",
     ];
     let height = (KEYS.len() + legend.len() + 4) as u16;
     let inner = popup(

@@ -3,6 +3,7 @@
 
 pub mod charts;
 pub mod experiment;
+pub mod factorial;
 pub mod funnel;
 pub mod help;
 pub mod log;
@@ -140,6 +141,26 @@ pub(crate) fn spark(values: &[f64], width: usize) -> String {
         .collect()
 }
 
+/// Whole `items` joined by `sep` into lines of at most `width` characters: text that would
+/// not fit moves to the next line instead of being cut (an item longer than `width` gets a
+/// line of its own).
+pub(crate) fn pack<S: AsRef<str>>(items: &[S], sep: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for item in items {
+        let item = item.as_ref();
+        match lines.last_mut() {
+            Some(line)
+                if line.chars().count() + sep.chars().count() + item.chars().count() <= width =>
+            {
+                *line += sep;
+                *line += item;
+            }
+            _ => lines.push(item.to_string()),
+        }
+    }
+    lines
+}
+
 /// A message in the middle of an empty panel.
 pub(crate) fn placeholder(area: Rect, buf: &mut Buffer, text: &str, app: &App) {
     let y = area.y + area.height / 2;
@@ -162,6 +183,13 @@ mod tests {
         let g = CardGrid::new(area, 5, 4, 38, 11);
         assert!(g.paged);
         assert_eq!(g.cards.iter().map(|c| c.0).collect::<Vec<_>>(), [4]);
+    }
+
+    #[test]
+    fn packing_moves_whole_items_to_the_next_line() {
+        assert_eq!(pack(&["ab", "cd", "ef"], " · ", 7), ["ab · cd", "ef"]);
+        assert_eq!(pack(&["abcdefghij", "x"], " ", 4), ["abcdefghij", "x"]);
+        assert!(pack::<&str>(&[], " ", 4).is_empty());
     }
 
     #[test]

@@ -15,11 +15,17 @@ use crate::tui::format;
 use crate::tui::history::{comparison, Significance};
 use crate::tui::kpi::Kpi;
 
-/// Card height: border, a summary line and two lines per KPI.
-const CARD_HEIGHT: u16 = 2 + 1 + 2 * Kpi::CARDS.len() as u16;
-/// Compact card height (one line per KPI), used when full cards would not all fit.
-const COMPACT_HEIGHT: u16 = 2 + 1 + Kpi::CARDS.len() as u16;
 const CARD_MIN_WIDTH: u16 = 38;
+
+/// The KPIs on the cards: ROI only when some arm has costs (the note below the cards says
+/// once what it needs, rather than every card saying it).
+fn kpis(app: &App) -> &'static [Kpi] {
+    if app.scenario.costs.arms.is_empty() {
+        &Kpi::CARDS[..3]
+    } else {
+        &Kpi::CARDS
+    }
+}
 
 /// Renders the Overview.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
@@ -28,15 +34,27 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     };
     let n = snapshot.arms.len();
-    let mut grid = CardGrid::new(area, n, app.selected_arm, CARD_MIN_WIDTH, CARD_HEIGHT);
+    let rows = kpis(app).len() as u16;
+    // Border, a summary line and two lines per KPI; one line per KPI when that is too tall.
+    let (full, compact_height) = (2 + 1 + 2 * rows, 2 + 1 + rows);
+    let mut grid = CardGrid::new(area, n, app.selected_arm, CARD_MIN_WIDTH, full);
     let compact = grid.paged;
     if compact {
-        grid = CardGrid::new(area, n, app.selected_arm, CARD_MIN_WIDTH, COMPACT_HEIGHT);
+        grid = CardGrid::new(area, n, app.selected_arm, CARD_MIN_WIDTH, compact_height);
     }
     for &(i, rect) in &grid.cards {
         card(app, snapshot, i, rect, compact, buf);
     }
-    let rest = grid.rest(area);
+    let mut rest = grid.rest(area);
+    if app.scenario.costs.arms.is_empty() && rest.height > 0 {
+        Line::styled(
+            "ROI and payback: add a [costs] section (see the roi-card scenario)",
+            app.theme.dim(),
+        )
+        .render(Rect { height: 1, ..rest }, buf);
+        rest.y += 1;
+        rest.height -= 1;
+    }
     if grid.paged && rest.height > 0 {
         Line::styled(
             format!(
@@ -60,16 +78,22 @@ fn card(app: &App, snapshot: &Snapshot, i: usize, area: Rect, compact: bool, buf
         0 => "treatment".to_string(),
         b => format!("vs {}", snapshot.arms[b].name),
     };
-    let title = Line::from(vec![
-        Span::styled(
-            format!(" {} ", arm.name),
-            app.theme.arm(i).patch(title_style(app, i)),
-        ),
-        Span::styled(
-            format!("· {role} · {} ", format::share(arm.traffic)),
-            app.theme.dim(),
-        ),
-    ]);
+    // Whole parts only: the role and share go first when the name needs the room.
+    let room = usize::from(area.width.saturating_sub(2));
+    let name = format!(" {} ", arm.name);
+    let mut title = Line::from(Span::styled(
+        name,
+        app.theme.arm(i).patch(title_style(app, i)),
+    ));
+    for part in [
+        format!("· {role} "),
+        format!("· {} ", format::share(arm.traffic)),
+    ] {
+        if title.width() + part.chars().count() > room {
+            break;
+        }
+        title.push_span(Span::styled(part, app.theme.dim()));
+    }
     let block = card_block(app, i, title);
     let inner = block.inner(area);
     block.render(area, buf);
@@ -86,7 +110,7 @@ fn card(app: &App, snapshot: &Snapshot, i: usize, area: Rect, compact: bool, buf
         format!("{visits} visits · {orders} orders")
     };
     let mut lines = vec![Line::styled(summary, app.theme.dim())];
-    for kpi in Kpi::CARDS {
+    for &kpi in kpis(app) {
         if compact {
             lines.push(compact_line(app, snapshot, i, kpi));
         } else {

@@ -32,6 +32,8 @@ pub fn render(app: &App, picker: &Picker, area: Rect, buf: &mut Buffer) {
         .iter()
         .enumerate()
         .map(|(i, e)| {
+            // The highlight is a symbol too, so it shows without colour or bold.
+            let pointer = if i == picker.selected { "▶" } else { " " };
             let mark = if e.loaded.is_ok() { " " } else { "✗" };
             let style = if i == picker.selected {
                 app.theme.selected()
@@ -40,7 +42,7 @@ pub fn render(app: &App, picker: &Picker, area: Rect, buf: &mut Buffer) {
             } else {
                 Style::new()
             };
-            Line::styled(format!("{mark} {}", e.label), style)
+            Line::styled(format!("{pointer}{mark} {}", e.label), style)
         })
         .collect();
     if let Some(note) = &picker.folder_note {

@@ -3,6 +3,7 @@
 pub mod allocation;
 pub mod analysis;
 mod assignment;
+pub mod clv;
 mod cohort;
 mod engine;
 pub mod monitor;

@@ -2,7 +2,10 @@
 
 use crate::format::{percent, whole};
 
-use super::{break_even_notes, comparison_rows, experiment_notes, results_rows, roi_rows, Report};
+use super::{
+    break_even_notes, clv_heading, clv_rows, comparison_rows, experiment_notes, results_rows,
+    roi_rows, Report,
+};
 
 /// A markdown table; the columns `numeric` says are numbers are right-aligned.
 fn table(rows: &[Vec<String>], numeric: impl Fn(usize) -> bool) -> String {
@@ -85,6 +88,10 @@ pub fn render(r: &Report) -> String {
                 out += &format!("- {note}\n");
             }
         }
+    }
+    if let Some(heading) = clv_heading(r) {
+        out += &format!("\n## Customer lifetime value (projected)\n\nThe {heading}.\n\n");
+        out += &table(&clv_rows(r), |c| c > 0);
     }
     if !r.charts.is_empty() {
         out += "\n## Charts\n\n";

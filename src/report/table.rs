@@ -2,7 +2,10 @@
 
 use crate::format::whole;
 
-use super::{break_even_notes, comparison_rows, experiment_notes, results_rows, roi_rows, Report};
+use super::{
+    break_even_notes, clv_heading, clv_rows, comparison_rows, experiment_notes, results_rows,
+    roi_rows, Report,
+};
 
 /// Renders the table.
 pub fn render(r: &Report) -> String {
@@ -39,6 +42,10 @@ pub fn render(r: &Report) -> String {
         for note in break_even_notes(r) {
             out += &format!("{note}\n");
         }
+    }
+    if let Some(heading) = clv_heading(r) {
+        out += &format!("\n{heading}:\n");
+        out += &align(&clv_rows(r));
     }
     out += "\n";
     for note in experiment_notes(r) {

@@ -132,8 +132,8 @@ fn email_timing_effects_are_small() {
 /// Repeat purchases in the CDNOW design (546 days; the shoppers whose first order falls in
 /// days 0–89): 40–65% buy only once (CDNOW 51.1%) and BG/NBD's dropout per purchase
 /// a/(a + b) lies in 0.10–0.30 (CDNOW 0.25), for both arms of the default experiment. About
-/// 35 s a seed in the test profile: `cargo test --release -- --ignored` runs it (figures on
-/// 21 seeds in docs/CALIBRATION.md: every one in band).
+/// 10 s a seed in release: `cargo test --release -- --ignored` runs it (figures on 21 seeds
+/// in docs/CALIBRATION.md: every one in band).
 #[test]
 #[ignore = "546 days of 20,000 shoppers per seed; run with --release -- --ignored"]
 fn repeat_purchases_look_like_cdnow() {

@@ -202,7 +202,7 @@ fn clv_check_is_a_scenario_key_too() {
 /// what docs/CALIBRATION.md reports. BG/NBD over-states the year's margin in every fit (its
 /// customers drop out only just after a purchase; this world's shoppers lapse in time,
 /// bought or not), so its interval holds the realised value in only 6 of 19 fits; it ranks
-/// the arms as the world does. About 2 minutes in release on one core.
+/// the arms as the world does. About 90 s in release.
 #[test]
 #[ignore = "10 runs of 20,000 shoppers for 180 + 365 days; run with --release -- --ignored"]
 fn projection_against_the_world_on_the_default_scenario() {

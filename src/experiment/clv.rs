@@ -18,9 +18,9 @@
 //! Choices, and why:
 //! - *Margin through a margin rate*: Gamma-Gamma needs a positive value per purchase. An
 //!   order's margin can be nil or negative (a deep discount, loyalty points booked when
-//!   earned); its revenue cannot. Fitting revenue and applying the margin rate is the usual
-//!   practice (the `lifetimes` documentation does the same with a profit margin). The rate is
-//!   taken as known: over thousands of orders its error is small beside the models'.
+//!   earned); its revenue cannot. So revenue is projected and the margin rate applied to it.
+//!   The rate is taken as known: over thousands of orders its error is small beside the
+//!   models'.
 //! - *Gamma-Gamma, or its limit*: the world's order values are not Gamma-shaped (a basket of
 //!   log-normally priced products), and on some arms the Gamma-Gamma likelihood rises without
 //!   end towards p → ∞. The projection then uses the observed means that are the model's
@@ -197,7 +197,8 @@ pub(super) fn project<'a>(
         Err(e) => (
             None,
             Some(format!(
-                "{} customers ({repeat_customers} with a repeat order day) after {end} days: {e}",
+                "{} customers ({repeat_customers} with a repeat order day) after {end} days: \
+                 {e} (a longer run gives the models more repeat purchases)",
                 customers.len(),
             )),
         ),

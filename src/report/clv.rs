@@ -15,7 +15,7 @@ pub(crate) fn clv_heading(r: &Report) -> Option<String> {
     let clv = r.arms.iter().find_map(|a| a.clv.as_ref())?;
     let how = match p {
         Some(p) => format!(
-            "over the next {} months ({} days), BG/NBD and Gamma-Gamma fitted to each arm's customers, {:.0}% interval by the {}",
+            "over the next {} months ({} days), BG/NBD fitted to each arm's customers and their value per purchase day by Gamma-Gamma (or their observed means where it has no maximum), {:.0}% interval by the {}",
             p.months,
             p.days,
             100.0 * (1.0 - p.alpha),
@@ -46,6 +46,7 @@ pub(crate) fn clv_rows(r: &Report) -> Vec<Vec<String>> {
         "arm".to_string(),
         "customers".to_string(),
         "projected margin/shopper [interval]".to_string(),
+        "value per purchase day".to_string(),
     ];
     if checked {
         header.push("realised".to_string());
@@ -58,6 +59,7 @@ pub(crate) fn clv_rows(r: &Report) -> Vec<Vec<String>> {
             Some(p) => {
                 row.push(count_u(p.customers));
                 row.push(format!("{:.2} [{:.2}, {:.2}]", p.estimate, p.low, p.high));
+                row.push(p.spend.to_string());
             }
             None => {
                 row.push("–".into());
@@ -65,6 +67,7 @@ pub(crate) fn clv_rows(r: &Report) -> Vec<Vec<String>> {
                     "none: {}",
                     clv.reason.as_deref().unwrap_or("not fitted")
                 ));
+                row.push("–".into());
             }
         }
         if checked {

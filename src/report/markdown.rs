@@ -91,7 +91,7 @@ pub fn render(r: &Report) -> String {
     }
     if let Some(heading) = clv_heading(r) {
         out += &format!("\n## Customer lifetime value (projected)\n\nThe {heading}.\n\n");
-        out += &table(&clv_rows(r), |c| c > 0);
+        out += &table(&clv_rows(r), |c| c != 0 && c != 3);
     }
     if !r.charts.is_empty() {
         out += "\n## Charts\n\n";

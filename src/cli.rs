@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
+use shoplab::experiment::clv;
 use shoplab::export::{Export, ExportError, Options};
 use shoplab::output::{self, Output, OutputError};
 use shoplab::report::{Format, Report};
@@ -175,6 +176,11 @@ pub struct RunArgs {
     /// Days of pre-period for CUPED (overrides the scenario; 0 turns it off).
     #[arg(long, value_parser = clap::value_parser!(u32).range(0..=3650))]
     pub cuped_days: Option<u32>,
+    /// Check each arm's projected CLV against the world: after the horizon the same shoppers
+    /// live on under the same strategies for business.clv_months, and what their orders
+    /// really earn is reported beside the projection (as experiment.clv_check = true).
+    #[arg(long)]
+    pub clv_check: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
@@ -265,6 +271,9 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     if let Some(d) = args.cuped_days {
         scenario.experiment.cuped_days = d;
     }
+    if args.clv_check {
+        scenario.experiment.clv_check = true;
+    }
     // Every output path is checked, and its temporary file made, before the world is built:
     // a typo in --out must not cost a whole simulation.
     let out = match &args.out {
@@ -285,9 +294,14 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         .build()
         .map_err(|e| Failure::Other(format!("cannot start worker threads: {e}")))?;
 
+    let clv_days = if scenario.experiment.clv_check {
+        clv::projection_days(scenario.business.clv_months as u32)
+    } else {
+        0
+    };
     let started = Instant::now();
     let progress = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(u64::from(scenario.days));
+        let bar = indicatif::ProgressBar::new(u64::from(scenario.days + clv_days));
         bar.set_style(
             indicatif::ProgressStyle::with_template(
                 "{prefix} [{bar:30}] day {pos}/{len} · {elapsed} elapsed · about {eta} left",
@@ -316,12 +330,20 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
                 bar.set_position(u64::from(e.day()));
             }
         };
-        let Some(export) = export else {
-            engine.run(show);
-            return Ok((engine.snapshot(), built, None));
+        let (mut snapshot, tables) = match export {
+            Some(export) => {
+                let (snapshot, tables) = export.run(&mut engine, show).map_err(export_failure)?;
+                (snapshot, Some(tables))
+            }
+            None => {
+                engine.run(show);
+                (engine.snapshot(), None)
+            }
         };
-        let (snapshot, tables) = export.run(&mut engine, show).map_err(export_failure)?;
-        Ok((snapshot, built, Some(tables)))
+        if scenario.experiment.clv_check {
+            clv::check(&mut engine, &mut snapshot, show);
+        }
+        Ok((snapshot, built, tables))
     });
     if let Some(bar) = progress {
         bar.finish_and_clear();

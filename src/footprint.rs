@@ -20,8 +20,10 @@ use crate::strategy::registry::StrategySpec;
 const POPULATION_BYTES: u64 = 110;
 /// Bytes of an experiment arm's state per shopper in it: the shopper state, id, covariate,
 /// the assignment while it is made, and a share of the day's events (1M shoppers, 10 days:
-/// 394 MB less the population and the program).
-const ARM_STATE_BYTES: u64 = 260;
+/// 394 MB less the population and the program), and the purchase-day history the CLV
+/// projection reads (first order day, order days, repeat revenue, order margin), measured at
+/// 24–32 bytes: 468 → 492 MB on that run, 551 → 583 MB on `benches/million.toml`.
+const ARM_STATE_BYTES: u64 = 292;
 /// Bytes per product of the catalog beside its hidden vector: attributes, price ratios,
 /// quality, the category's list (1M products: 112 MB at 8 dimensions with two popularity
 /// arms, 336 MB at 64).

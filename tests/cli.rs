@@ -196,6 +196,7 @@ fn json_has_the_design_keys() {
             "aov",
             "revenue_per_shopper",
             "margin_per_shopper",
+            "clv",
             "cart_abandonment_rate",
         ] {
             assert!(arm.get(key).is_some(), "missing {key}");

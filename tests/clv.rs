@@ -11,7 +11,7 @@ use rand_distr::{Distribution, Exp, Gamma};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use shoplab::stats::clv::{
     fit_bg_nbd, fit_gamma_gamma, project_clv, simulate_customers, BgNbdParams, CustomerSummary,
-    Discount, GammaGammaParams, IntervalMethod, ProjectionOptions, SimulatedCustomer,
+    Discount, GammaGammaParams, IntervalMethod, ProjectionOptions, SimulatedCustomer, SpendModel,
 };
 use shoplab::stats::StatsError;
 
@@ -293,6 +293,72 @@ fn cdnow_projection_agrees_with_lifetimes_and_its_intervals_with_each_other() {
     assert_eq!((again.low, again.high), (boot.low, boot.high));
 }
 
+/// Without Gamma-Gamma each customer's value per transaction is their own mean z̄, and for a
+/// customer without a repeat purchase the mean of the repeat buyers' z̄: the projection is
+/// that, times BG/NBD's expected transactions, averaged. On CDNOW it lands within a tenth of
+/// Gamma-Gamma's, its delta interval carries BG/NBD's uncertainty and the customers' spread,
+/// and the bootstrap resamples it.
+#[test]
+fn observed_spend_projects_each_customers_own_mean() {
+    let customers = cdnow();
+    let options = ProjectionOptions {
+        spend: SpendModel::Observed,
+        ..ProjectionOptions::new(52.0)
+    };
+    let report = project_clv(&customers, &options).unwrap();
+    assert!(report.spend.is_none());
+    let v = report.projection;
+    assert_eq!(
+        (v.spend, v.spend.label()),
+        (SpendModel::Observed, "observed means")
+    );
+    let bg = fit_bg_nbd(&customers).unwrap().params;
+    let repeat: Vec<f64> = customers
+        .iter()
+        .filter(|c| c.frequency() > 0)
+        .map(|c| c.mean_value())
+        .collect();
+    let pooled = repeat.iter().sum::<f64>() / repeat.len() as f64;
+    let by_hand = customers
+        .iter()
+        .map(|c| {
+            let spend = if c.frequency() > 0 {
+                c.mean_value()
+            } else {
+                pooled
+            };
+            bg.expected_transactions(c, 52.0).unwrap() * spend
+        })
+        .sum::<f64>()
+        / customers.len() as f64;
+    assert_relative_eq!(v.estimate, by_hand, max_relative = 1e-9);
+    let gamma_gamma = project_clv(&customers, &ProjectionOptions::new(52.0))
+        .unwrap()
+        .projection;
+    assert!(
+        (v.estimate / gamma_gamma.estimate - 1.0).abs() < 0.1,
+        "{v:?} vs {gamma_gamma:?}"
+    );
+    assert!(v.low < v.estimate && v.estimate < v.high, "{v:?}");
+    let boot = project_clv(
+        &customers,
+        &ProjectionOptions {
+            interval: IntervalMethod::Bootstrap {
+                replicates: 50,
+                seed: 3,
+            },
+            ..options
+        },
+    )
+    .unwrap()
+    .projection;
+    assert_eq!(boot.estimate, v.estimate);
+    assert!(boot.low < v.estimate && v.estimate < boot.high, "{boot:?}");
+    // Without a repeat buyer there is no value to project.
+    let once: Vec<_> = (1..50).map(|t| summary(0, 0.0, f64::from(t))).collect();
+    assert!(project_clv(&once, &options).is_err());
+}
+
 #[test]
 fn discounting_lowers_the_projection() {
     let customers = cdnow();
@@ -417,7 +483,7 @@ fn simulated_customers_give_back_their_parameters() {
     let sim = simulate_customers(&bg, &gg, &ages, 1).unwrap();
     let customers: Vec<_> = sim.iter().map(|s| s.summary).collect();
     let report = project_clv(&customers, &ProjectionOptions::new(52.0)).unwrap();
-    let (fit_bg, fit_gg) = (report.transactions, report.spend);
+    let (fit_bg, fit_gg) = (report.transactions, report.spend.unwrap());
     let got = [
         fit_bg.params.r(),
         fit_bg.params.alpha(),

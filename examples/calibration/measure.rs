@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use shoplab::experiment::ArmSnapshot;
+use shoplab::experiment::{ArmSnapshot, ArmTruth};
 use shoplab::metrics::Metrics;
 use shoplab::scenario::BUILT_INS;
 use shoplab::{Engine, Scenario, ScenarioError, Snapshot};
@@ -83,8 +83,14 @@ pub fn simulate(scenario: Scenario) -> Snapshot {
     engine.snapshot()
 }
 
+/// The arm's rollout truth: deployed to everyone and learning from all of them (the
+/// snapshot's `rollout`; its `truth` is the in-experiment truth, "true now").
+fn rollout(arm: &ArmSnapshot) -> &ArmTruth {
+    arm.rollout.as_ref().expect("the truth runs are on")
+}
+
 fn truth(arm: &ArmSnapshot) -> &Metrics {
-    &arm.truth.as_ref().expect("the truth runs are on").metrics
+    &rollout(arm).metrics
 }
 
 fn lift(treatment: f64, control: f64) -> f64 {
@@ -267,7 +273,7 @@ pub fn email(base: &Base, seed: u64) -> Email {
     let s = engine.snapshot();
     let (ten, seven, send_time, reminder) = (&s.arms[0], &s.arms[1], &s.arms[2], &s.arms[3]);
     let (random_ten, random_seven) = (&s.arms[4], &s.arms[5]);
-    let counts = |a: &ArmSnapshot| a.truth.as_ref().expect("the truth runs are on").counts;
+    let counts = |a: &ArmSnapshot| rollout(a).counts;
     let best_fixed = truth(ten).open_rate.max(truth(seven).open_rate);
     // At rollout the reminder arm sends what the 10:00 arm sends plus its reminders (the
     // weekly cap of three rarely binds), so the difference counts the reminders.

@@ -222,12 +222,10 @@ impl Replica {
                     .map(|g| g.day(world, shop, policy, Moments::Skip, Recording::NONE).0)
             },
         );
-        let log = learners.take_log(shop.day);
-        strategies.learn(&shop, &log);
-        learners.give_back(log);
-        if let Some(g) = guests {
+        self.learn(shop);
+        if let Some(g) = &mut self.guests {
             let log = g.take_log(shop.day);
-            strategies.remember(&shop, &log);
+            self.strategies.remember(&shop, &log);
             g.give_back(log);
         }
         self.total.merge(&counts);
@@ -238,6 +236,25 @@ impl Replica {
             self.moments = m;
         }
         counts
+    }
+
+    /// The night: the strategies learn from their own shoppers' day.
+    fn learn(&mut self, shop: Shop) {
+        let log = self.learners.take_log(shop.day);
+        self.strategies.learn(&shop, &log);
+        self.learners.give_back(log);
+    }
+
+    /// A day past the horizon (`Engine::live_on`): the learners' pass and the night.
+    fn live_on(&mut self, world: &World, shop: Shop) {
+        self.learners.day(
+            world,
+            shop,
+            &self.strategies,
+            Moments::Skip,
+            Recording::NONE,
+        );
+        self.learn(shop);
     }
 }
 
@@ -304,6 +321,14 @@ impl ArmRun {
         }
         self.total.merge(&today);
         self.daily.push(today);
+    }
+
+    /// A day past the horizon in every copy, for its own shoppers only: the guests and the
+    /// tallies stay as the experiment left them (`Engine::live_on`).
+    pub fn live_on(&mut self, world: &World, shop: Shop) {
+        self.replicas
+            .par_iter_mut()
+            .for_each(|r| r.live_on(world, shop));
     }
 
     /// The in-experiment truth: the arm's shoppers and its guests, when guests are served.

@@ -16,6 +16,7 @@ use rayon::prelude::*;
 
 use super::allocation::thompson_weights;
 use super::assignment::{assign, replica};
+use super::clv;
 use super::cohort::{ArmRun, Cohort, Moments, CHUNK};
 use super::monitor::ArmMonitor;
 use super::snapshot::{ArmSnapshot, ArmTruth, ReplicaSnapshot, Snapshot};
@@ -289,9 +290,36 @@ impl Engine {
         }
     }
 
+    /// Lives the experiment's shoppers `days` more days past the horizon (running to the
+    /// horizon first if it is not reached), calling `on_day` after each: each arm's shoppers
+    /// under its strategies, which go on learning from them nightly, as a shop that kept the
+    /// experiment's arms running would. Nothing else lives on: no truth runs, no daily
+    /// looks, no arrivals, and the arms' tallies stay the experiment's; only the shoppers'
+    /// histories ([`Engine::histories`]) grow. It gives the world's future to check a
+    /// projection made at the horizon against ([`clv::check`]), and changes nothing of what
+    /// came before. Take the experiment's snapshot first: one taken afterwards mixes the
+    /// horizon's tallies with later histories.
+    pub fn live_on(&mut self, days: u32, mut on_day: impl FnMut(&Engine)) {
+        while !self.finished() {
+            self.step();
+        }
+        for _ in 0..days {
+            let (world, scenario) = (&self.world, &self.scenario);
+            let shop = shop(world, scenario, self.day);
+            self.arms
+                .par_iter_mut()
+                .for_each(|arm| arm.live_on(world, shop));
+            self.day += 1;
+            on_day(self);
+        }
+    }
+
     /// The state of every arm now.
     pub fn snapshot(&self) -> Snapshot {
         let shop = shop(&self.world, &self.scenario, self.day.saturating_sub(1));
+        // The CLV is projected from the experiment's end, and only there: past it (after
+        // `live_on`) the histories hold the future the projection is checked against.
+        let at_horizon = self.day == self.scenario.days;
         let arms = self
             .arms
             .iter()
@@ -342,6 +370,15 @@ impl Engine {
                     replicas,
                     looks: self.monitors[i].looks().to_vec(),
                     churn_model_auc: churn_model_auc(&self.world, &shop, arm),
+                    clv: at_horizon.then(|| {
+                        clv::project(
+                            self.histories(i),
+                            &arm.total,
+                            self.day,
+                            self.scenario.business.clv_months as u32,
+                            self.scenario.experiment.alpha,
+                        )
+                    }),
                 }
             })
             .collect();

@@ -3,6 +3,7 @@
 pub mod allocation;
 pub mod analysis;
 mod assignment;
+pub mod clv;
 mod cohort;
 pub mod daily;
 mod engine;

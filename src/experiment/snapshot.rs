@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::clv::ArmClv;
 use super::monitor::Look;
 use crate::metrics::{Metrics, ShopperMoments};
 use crate::world::Counts;
@@ -61,6 +62,8 @@ pub struct ArmSnapshot {
     /// AUC of the retention strategy's risk scores against the shoppers who actually lapsed,
     /// where the strategy scores risk.
     pub churn_model_auc: Option<f64>,
+    /// The projected customer lifetime value, in the snapshot taken at the horizon.
+    pub clv: Option<ArmClv>,
 }
 
 /// The whole experiment after `day` simulated days.

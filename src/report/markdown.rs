@@ -3,8 +3,8 @@
 use crate::format::{percent, whole};
 
 use super::{
-    break_even_notes, comparison_rows, experiment_notes, factorial_rows, results_rows, roi_rows,
-    summary, Report,
+    break_even_notes, clv_heading, clv_rows, comparison_rows, experiment_notes, factorial_rows,
+    results_rows, roi_rows, summary, Report,
 };
 
 /// A markdown table; the columns `numeric` says are numbers are right-aligned.
@@ -103,6 +103,10 @@ pub fn render(r: &Report) -> String {
             s.currency
         );
         out += &table(&effects, |c| c > 1);
+    }
+    if let Some(heading) = clv_heading(r) {
+        out += &format!("\n## Customer lifetime value (projected)\n\nThe {heading}.\n\n");
+        out += &table(&clv_rows(r), |c| c != 0 && c != 3);
     }
     if !r.charts.is_empty() {
         out += "\n## Charts\n\n";

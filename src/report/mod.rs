@@ -1,6 +1,7 @@
 //! Headless reports: one [`Report`] built from a snapshot, rendered as a table, JSON, CSV or
 //! markdown.
 
+mod clv;
 mod csv;
 pub mod forest;
 mod markdown;
@@ -18,11 +19,13 @@ use crate::experiment::analysis::{
     self, compare_all, AllocationReport, Cuped, FactorialAnalysis, MetricComparison, Sequential,
     Srm,
 };
+use crate::experiment::clv::ArmClv;
 use crate::experiment::{ArmSnapshot, Snapshot};
 use crate::metrics::Metrics;
 use crate::roi::{analyze as analyze_roi, ArmRoi};
 use crate::scenario::Scenario;
 use crate::world::Counts;
+pub(crate) use clv::{clv_heading, clv_rows};
 pub(crate) use markdown::table as markdown_table;
 pub(crate) use money::{break_even_notes, roi_rows, summary};
 pub(crate) use table::align_left;
@@ -128,6 +131,9 @@ pub struct ArmReport {
     /// AUC of the retention strategy's risk scores against the shoppers who actually
     /// lapsed, where it scores risk (a churn model).
     pub churn_model_auc: Option<f64>,
+    /// The projected customer lifetime value and, where the run checks it, the realised one
+    /// (`None` for a run stopped before its horizon).
+    pub clv: Option<ArmClv>,
     /// Per-day counts.
     pub daily: Vec<DailyRow>,
 }
@@ -272,6 +278,7 @@ fn arm_report(
         roi,
         insights: arm.insights.clone(),
         churn_model_auc: arm.churn_model_auc,
+        clv: arm.clv.clone(),
         daily: arm
             .daily
             .iter()

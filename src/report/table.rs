@@ -3,8 +3,8 @@
 use crate::format::whole;
 
 use super::{
-    break_even_notes, comparison_rows, experiment_notes, factorial_rows, results_rows, roi_rows,
-    summary, Report,
+    break_even_notes, clv_heading, clv_rows, comparison_rows, experiment_notes, factorial_rows,
+    results_rows, roi_rows, summary, Report,
 };
 
 /// Renders the table.
@@ -53,6 +53,10 @@ pub fn render(r: &Report) -> String {
     if !effects.is_empty() {
         out += "\nfactorial effects (high level − low level; * = interval excludes 0):\n";
         out += &align(&effects);
+    }
+    if let Some(heading) = clv_heading(r) {
+        out += &format!("\n{heading}:\n");
+        out += &align(&clv_rows(r));
     }
     out += "\n";
     for note in experiment_notes(r) {

@@ -62,6 +62,10 @@ pub struct ExperimentParams {
     /// from that group, and the analysis takes the copy as its unit, so intervals carry the
     /// variance of what was learned.
     pub replicates: u32,
+    /// Check each arm's projected CLV against the world: after the horizon, the same
+    /// shoppers live on under the same strategies for `business.clv_months` and what they
+    /// really spend is reported beside the projection (`experiment::clv::check`).
+    pub clv_check: bool,
 }
 
 impl Default for ExperimentParams {
@@ -75,6 +79,7 @@ impl Default for ExperimentParams {
             sequential_mde: 0.1,
             factorial: None,
             replicates: 1,
+            clv_check: false,
         }
     }
 }
@@ -90,6 +95,7 @@ pub(super) struct RawExperiment {
     sequential_mde: f64,
     factors: Vec<RawFactor>,
     replicates: i64,
+    clv_check: bool,
 }
 
 impl Default for RawExperiment {
@@ -104,6 +110,7 @@ impl Default for RawExperiment {
             sequential_mde: d.sequential_mde,
             factors: Vec::new(),
             replicates: 1,
+            clv_check: d.clv_check,
         }
     }
 }
@@ -160,6 +167,7 @@ pub(super) fn check_experiment(
         sequential_mde: e.sequential_mde,
         factorial,
         replicates,
+        clv_check: e.clv_check,
     };
     (params, arms)
 }

@@ -16,6 +16,9 @@ pub struct BusinessParams {
     pub currency: String,
     /// Months to project costs and profit over.
     pub projection_months: i64,
+    /// Months each arm's customer lifetime value is projected over (and, with
+    /// `experiment.clv_check`, checked over).
+    pub clv_months: i64,
     /// Yearly discount rate for net present value.
     pub discount_rate: f64,
 }
@@ -26,6 +29,7 @@ impl Default for BusinessParams {
             annual_visitors: 1_000_000.0,
             currency: "USD".into(),
             projection_months: 36,
+            clv_months: 12,
             discount_rate: 0.08,
         }
     }

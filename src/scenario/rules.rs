@@ -47,6 +47,10 @@ pub const MAX_ARMS: usize = 64;
 /// 50 million keeps the vectors at 200 MB and the catalog's build within seconds.
 pub const MAX_CATALOG_CELLS: u64 = 50_000_000;
 
+/// Longest CLV projection, in months: ten years, as long as a scenario's horizon may be (a
+/// CLV check simulates every month of it).
+pub const MAX_CLV_MONTHS: i64 = 120;
+
 /// Longest scenario, arm and segment name (and salt), in characters: names head table rows
 /// and chart legends.
 pub const MAX_NAME_CHARS: usize = 200;
@@ -478,6 +482,7 @@ pub(super) fn check_business(p: &mut Vec<Problem>, b: &BusinessParams) {
         problem(p, "business.currency", "must not be empty");
     }
     count(p, "business.projection_months", b.projection_months, 1, 600);
+    count(p, "business.clv_months", b.clv_months, 1, MAX_CLV_MONTHS);
     in_range(p, "business.discount_rate", b.discount_rate, 0.0, 1.0);
 }
 

@@ -182,6 +182,7 @@ pub use binomial::clopper_pearson;
 pub use clv::{
     fit_bg_nbd, fit_gamma_gamma, project_clv, BgNbdFit, BgNbdParams, ClvProjection, ClvReport,
     CustomerSummary, GammaGammaFit, GammaGammaParams, IntervalMethod, ProjectionOptions,
+    SpendModel,
 };
 pub use comparison::Comparison;
 pub use cuped::{cuped_comparison, cuped_theta, CupedMoments};

@@ -339,12 +339,19 @@ pub struct History {
     pub revenue: f64,
     /// Gross margin so far, after discounts and message costs.
     pub margin: f64,
+    /// Gross margin of the orders so far, after discounts: `margin` before message costs.
+    pub order_margin: f64,
     /// Last day with a visit.
     pub last_visit_day: Option<u32>,
     /// First day with an order.
     pub first_order_day: Option<u32>,
     /// Last day with an order.
     pub last_order_day: Option<u32>,
+    /// Days with at least one order: purchase occasions, as the CLV models count them
+    /// (several orders on one day are one).
+    pub order_days: u32,
+    /// Revenue of the orders placed after the first order day (the repeat purchases).
+    pub repeat_revenue: f64,
     /// Most recent products clicked, carted or bought (newest last).
     pub recent: Recent,
     /// Current cart; it persists after an abandoned checkout.
@@ -376,9 +383,12 @@ impl Default for History {
             orders: 0,
             revenue: 0.0,
             margin: 0.0,
+            order_margin: 0.0,
             last_visit_day: None,
             first_order_day: None,
             last_order_day: None,
+            order_days: 0,
+            repeat_revenue: 0.0,
             recent: Recent::default(),
             cart: Vec::new(),
             cart_abandoned_day: None,

@@ -469,7 +469,13 @@ impl World {
         h.orders += 1;
         h.revenue += total;
         h.margin += margin;
-        h.first_order_day.get_or_insert(day);
+        h.order_margin += margin;
+        if h.last_order_day != Some(day) {
+            h.order_days += 1;
+        }
+        if *h.first_order_day.get_or_insert(day) != day {
+            h.repeat_revenue += total;
+        }
         h.last_order_day = Some(day);
         h.cart.clear();
         h.cart_abandoned_day = None;

@@ -20,7 +20,9 @@
 //!
 //! **Projection** ([`project_clv`]). Value per customer over a horizon t is the mean over the
 //! customers of `E[Y(t) | x, t_x, T] × E[Z | x, z̄]`, optionally discounted, with a
-//! delta-method or bootstrap interval ([`IntervalMethod`]).
+//! delta-method or bootstrap interval ([`IntervalMethod`]). `E[Z | x, z̄]` is Gamma-Gamma's, or,
+//! where values are not Gamma-shaped enough for its likelihood to have a maximum, the
+//! observed means that are its limit ([`SpendModel`]).
 //!
 //! # Units
 //!
@@ -48,6 +50,6 @@ pub use bgnbd::{fit_bg_nbd, BgNbdFit, BgNbdParams};
 pub use customer::CustomerSummary;
 pub use gamma_gamma::{fit_gamma_gamma, GammaGammaFit, GammaGammaParams};
 pub use projection::{
-    project_clv, ClvProjection, ClvReport, Discount, IntervalMethod, ProjectionOptions,
+    project_clv, ClvProjection, ClvReport, Discount, IntervalMethod, ProjectionOptions, SpendModel,
 };
 pub use simulate::{simulate_customers, SimulatedCustomer};

@@ -46,6 +46,34 @@ impl IntervalMethod {
     }
 }
 
+/// How each customer's value per transaction is projected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpendModel {
+    /// Gamma-Gamma fitted by maximum likelihood to the repeat buyers, and each customer's
+    /// conditional mean value (eq. 5 of the note). The default.
+    GammaGamma,
+    /// Nothing fitted: each repeat buyer's own mean value z̄, and for a customer without a
+    /// repeat purchase the mean of the repeat buyers' z̄. It is the limit of Gamma-Gamma's
+    /// conditional mean as p → ∞ with p·v fixed (values that spread little around each
+    /// customer's own mean, against a wide spread between customers), where the Gamma-Gamma
+    /// likelihood runs on values whose shape it does not fit. With no parameters, the
+    /// interval's parameter part is BG/NBD's alone, and the spread of the customers' values
+    /// enters through its `s²/n` term (the shared mean of the one-time buyers' values is
+    /// treated as known).
+    Observed,
+}
+
+impl SpendModel {
+    /// A label for reports: "Gamma-Gamma" or "observed means".
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::GammaGamma => "Gamma-Gamma",
+            Self::Observed => "observed means",
+        }
+    }
+}
+
 /// Discounting of future transactions: `rate` per `step` periods, each transaction discounted
 /// at the end of the step it falls in (the monthly convention of `lifetimes`'
 /// `customer_lifetime_value`). A monthly rate on days is `Discount { rate, step: 365.25/12 }`.
@@ -68,6 +96,8 @@ pub struct ProjectionOptions {
     pub discount: Option<Discount>,
     /// How the interval is computed; the delta method by default.
     pub interval: IntervalMethod,
+    /// How values per transaction are projected; Gamma-Gamma by default.
+    pub spend: SpendModel,
 }
 
 impl ProjectionOptions {
@@ -78,6 +108,7 @@ impl ProjectionOptions {
             alpha: 0.05,
             discount: None,
             interval: IntervalMethod::Delta,
+            spend: SpendModel::GammaGamma,
         }
     }
 
@@ -135,6 +166,8 @@ pub struct ClvProjection {
     pub customers: usize,
     /// How the interval was computed.
     pub method: IntervalMethod,
+    /// How values per transaction were projected.
+    pub spend: SpendModel,
 }
 
 /// Both fits and the projection made from them.
@@ -142,8 +175,9 @@ pub struct ClvProjection {
 pub struct ClvReport {
     /// The BG/NBD fit to every customer's (x, t_x, T).
     pub transactions: BgNbdFit,
-    /// The Gamma-Gamma fit to the repeat buyers' (x, z̄).
-    pub spend: GammaGammaFit,
+    /// The Gamma-Gamma fit to the repeat buyers' (x, z̄) (`None` with
+    /// [`SpendModel::Observed`]).
+    pub spend: Option<GammaGammaFit>,
     /// The projected value per customer.
     pub projection: ClvProjection,
 }
@@ -168,30 +202,35 @@ pub fn project_clv(
             customers.len()
         )));
     }
-    let model = Model::new(customers)?;
+    let model = Model::new(customers, options.spend)?;
     let transactions = BgNbdFit::from_minimum(
         &model.transactions.fit(&model.transactions.counts, None)?,
         customers.len(),
     )?;
-    let ones = vec![1.0; model.spend.len()];
-    let spend = GammaGammaFit::from_minimum(&model.spend.fit(&ones, None)?, model.spend.len())?;
-    let values = model.values(&transactions.params, &spend.params, options)?;
+    let spend = match &model.spend {
+        Some(data) => {
+            let ones = vec![1.0; data.len()];
+            Some(GammaGammaFit::from_minimum(
+                &data.fit(&ones, None)?,
+                data.len(),
+            )?)
+        }
+        None => None,
+    };
+    let gg = spend.as_ref().map(|s| &s.params);
+    let values = model.values(&transactions.params, gg, options)?;
     let n = customers.len() as f64;
     let estimate = values.iter().sum::<f64>() / n;
     let (low, high) = match options.interval {
         IntervalMethod::Delta => {
-            let var = model.parameter_variance(&transactions, &spend, &values, options)?
+            let var = model.parameter_variance(&transactions, spend.as_ref(), &values, options)?
                 + sample_variance(&values, estimate) / n;
             let half = z_critical(options.alpha) * var.sqrt();
             ((estimate - half).max(0.0), estimate + half)
         }
-        IntervalMethod::Bootstrap { replicates, seed } => model.bootstrap(
-            &transactions.params,
-            &spend.params,
-            options,
-            replicates,
-            seed,
-        )?,
+        IntervalMethod::Bootstrap { replicates, seed } => {
+            model.bootstrap(&transactions.params, gg, options, replicates, seed)?
+        }
     };
     Ok(ClvReport {
         transactions,
@@ -205,6 +244,7 @@ pub fn project_clv(
             discount: options.discount,
             customers: customers.len(),
             method: options.interval,
+            spend: options.spend,
         },
     })
 }
@@ -213,19 +253,23 @@ fn sample_variance(values: &[f64], mean: f64) -> f64 {
     values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (values.len() as f64 - 1.0)
 }
 
-/// The customers as the two likelihoods see them.
+/// The customers as the likelihoods see them.
 struct Model<'a> {
     customers: &'a [CustomerSummary],
     transactions: TransactionData,
-    spend: SpendData,
+    /// The repeat buyers' values, when Gamma-Gamma is fitted.
+    spend: Option<SpendData>,
 }
 
 impl<'a> Model<'a> {
-    fn new(customers: &'a [CustomerSummary]) -> StatsResult<Self> {
+    fn new(customers: &'a [CustomerSummary], spend: SpendModel) -> StatsResult<Self> {
         Ok(Self {
             customers,
             transactions: TransactionData::new(customers),
-            spend: SpendData::new(customers)?,
+            spend: match spend {
+                SpendModel::GammaGamma => Some(SpendData::new(customers)?),
+                SpendModel::Observed => None,
+            },
         })
     }
 
@@ -246,23 +290,62 @@ impl<'a> Model<'a> {
             .collect()
     }
 
-    /// Expected value per transaction, per customer.
-    fn spend_values(&self, params: &GammaGammaParams) -> StatsResult<Vec<f64>> {
+    /// Expected value per transaction, per customer: Gamma-Gamma's conditional mean with
+    /// `params`, else the observed means (with customers weighted by `draws` in a bootstrap
+    /// resample).
+    fn spend_values(
+        &self,
+        params: Option<&GammaGammaParams>,
+        draws: Option<&[f64]>,
+    ) -> StatsResult<Vec<f64>> {
+        let Some(params) = params else {
+            return self.observed_values(draws);
+        };
         self.customers
             .iter()
             .map(|c| params.conditional_mean_value(c))
             .collect()
     }
 
+    /// [`SpendModel::Observed`]: each repeat buyer's z̄, the others the (weighted) mean of
+    /// those.
+    fn observed_values(&self, draws: Option<&[f64]>) -> StatsResult<Vec<f64>> {
+        let (mut sum, mut weight) = (0.0, 0.0);
+        for (i, c) in self.customers.iter().enumerate() {
+            if c.frequency() > 0 {
+                let w = draws.map_or(1.0, |d| d[i]);
+                sum += w * c.mean_value();
+                weight += w;
+            }
+        }
+        if weight == 0.0 {
+            return Err(StatsError::NotEnoughData(
+                "no customer made a repeat purchase: no value per transaction to project".into(),
+            ));
+        }
+        let mean = sum / weight;
+        Ok(self
+            .customers
+            .iter()
+            .map(|c| {
+                if c.frequency() > 0 {
+                    c.mean_value()
+                } else {
+                    mean
+                }
+            })
+            .collect())
+    }
+
     /// Each customer's projected value.
     fn values(
         &self,
         bg: &BgNbdParams,
-        gg: &GammaGammaParams,
+        gg: Option<&GammaGammaParams>,
         options: &ProjectionOptions,
     ) -> StatsResult<Vec<f64>> {
         let rows = self.row_transactions(bg, options, |_| true)?;
-        let spend = self.spend_values(gg)?;
+        let spend = self.spend_values(gg, None)?;
         Ok(self
             .transactions
             .row_of
@@ -272,17 +355,18 @@ impl<'a> Model<'a> {
             .collect())
     }
 
-    /// `∇Vᵀ·Σ·∇V` for both fits, with ∇V by central differences of relative step 1e-5.
+    /// `∇Vᵀ·Σ·∇V` for both fits (BG/NBD's alone without Gamma-Gamma), with ∇V by central
+    /// differences of relative step 1e-5.
     fn parameter_variance(
         &self,
         bg: &BgNbdFit,
-        gg: &GammaGammaFit,
+        gg: Option<&GammaGammaFit>,
         values: &[f64],
         options: &ProjectionOptions,
     ) -> StatsResult<f64> {
         const STEP: f64 = 1e-5;
         let n = values.len() as f64;
-        let spend = self.spend_values(&gg.params)?;
+        let spend = self.spend_values(gg.map(|g| &g.params), None)?;
         // V as a function of the BG/NBD parameters: Σ_rows E_row · (Σ of its customers' spend).
         let mut spend_per_row = vec![0.0; self.transactions.len()];
         for (&row, s) in self.transactions.row_of.iter().zip(&spend) {
@@ -305,11 +389,15 @@ impl<'a> Model<'a> {
             bg.params.b(),
         ];
         let bg_grad = central_gradient(bg_theta, STEP, bg_value)?;
+        let bg_part = quadratic_form(&bg_grad, &bg.covariance);
+        let Some(gg) = gg else {
+            return Ok(bg_part);
+        };
         // V as a function of the Gamma-Gamma parameters, transactions held fixed.
         let transactions: Vec<f64> = values.iter().zip(&spend).map(|(v, s)| v / s).collect();
         let gg_value = |theta: [f64; 3]| -> StatsResult<f64> {
             let p = GammaGammaParams::new(theta[0], theta[1], theta[2])?;
-            let spend = self.spend_values(&p)?;
+            let spend = self.spend_values(Some(&p), None)?;
             Ok(transactions
                 .iter()
                 .zip(&spend)
@@ -319,14 +407,14 @@ impl<'a> Model<'a> {
         };
         let gg_theta = [gg.params.p(), gg.params.q(), gg.params.v()];
         let gg_grad = central_gradient(gg_theta, STEP, gg_value)?;
-        Ok(quadratic_form(&bg_grad, &bg.covariance) + quadratic_form(&gg_grad, &gg.covariance))
+        Ok(bg_part + quadratic_form(&gg_grad, &gg.covariance))
     }
 
     /// Percentile interval of V over bootstrap resamples of the customers.
     fn bootstrap(
         &self,
         bg: &BgNbdParams,
-        gg: &GammaGammaParams,
+        gg: Option<&GammaGammaParams>,
         options: &ProjectionOptions,
         replicates: u32,
         seed: u64,
@@ -366,22 +454,31 @@ impl<'a> Model<'a> {
     fn replicate(
         &self,
         bg: &BgNbdParams,
-        gg: &GammaGammaParams,
+        gg: Option<&GammaGammaParams>,
         options: &ProjectionOptions,
         draws: &[f64],
     ) -> StatsResult<f64> {
         let mut bg_weights = vec![0.0; self.transactions.len()];
-        let mut gg_weights = vec![0.0; self.spend.len()];
         for (i, &d) in draws.iter().enumerate() {
             bg_weights[self.transactions.row_of[i]] += d;
-            if let Some(row) = self.spend.row_of[i] {
-                gg_weights[row] += d;
-            }
         }
         let bg = BgNbdParams::from_log(&self.transactions.fit(&bg_weights, Some(bg))?.x);
-        let gg = GammaGammaParams::from_log(&self.spend.fit(&gg_weights, Some(gg))?.x);
+        let gg = match (&self.spend, gg) {
+            (Some(data), Some(start)) => {
+                let mut gg_weights = vec![0.0; data.len()];
+                for (&d, row) in draws.iter().zip(&data.row_of) {
+                    if let Some(row) = row {
+                        gg_weights[*row] += d;
+                    }
+                }
+                Some(GammaGammaParams::from_log(
+                    &data.fit(&gg_weights, Some(start))?.x,
+                ))
+            }
+            _ => None,
+        };
         let rows = self.row_transactions(&bg, options, |i| bg_weights[i] > 0.0)?;
-        let spend = self.spend_values(&gg)?;
+        let spend = self.spend_values(gg.as_ref(), Some(draws))?;
         let total: f64 = draws
             .iter()
             .zip(&self.transactions.row_of)

@@ -207,7 +207,12 @@ fn the_report_reads_as_a_forwardable_document_from_another_folder() {
         .nth(1)
         .unwrap();
     assert!(profit.matches('$').count() >= 3, "{profit}");
-    assert!(paragraphs[1].starts_with("This assumes 1,000,000 visitors a year"));
+    // The assumptions name the scenario's own traffic.
+    assert!(
+        paragraphs[1].starts_with("This assumes 3,000,000 visitors a year"),
+        "{}",
+        paragraphs[1]
+    );
     // No range whose ends are the same.
     for line in text.lines() {
         for (a, b) in line

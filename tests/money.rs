@@ -161,7 +161,11 @@ fn an_arm_that_costs_nothing_more_has_no_roi_but_its_money() {
     let mut snap = snapshot();
     snap.arms[1].name = "free".into();
     let r = analyze(&scenario, &snap)[1].expect("enough data");
-    assert!((r.incremental_margin.mid - 336_000.0).abs() < 1e-6);
+    assert!(
+        (r.incremental_margin.mid - 336_000.0).abs() < 1e-6,
+        "{:?}",
+        r.incremental_margin
+    );
     assert_eq!(r.roi.mid, None, "ROI is not defined without a cost");
     assert_eq!(r.payback_month.mid, Some(0), "nothing to pay back");
     // NPV of 28,000 a month over 36 months at 8%.

@@ -76,7 +76,10 @@ mod tests {
         fs::set_permissions(&md, fs::Permissions::from_mode(0o600)).unwrap();
         let again = export(dir.path(), &scenario, &snapshot).unwrap();
         assert_eq!(again, [json.clone(), md.clone()]);
-        assert_eq!(fs::read_to_string(&link).unwrap(), "old bytes");
+        assert!(
+            fs::read_to_string(&link).unwrap() == "old bytes",
+            "the other name of the old export sees the new bytes: not replaced atomically"
+        );
         let text = fs::read_to_string(&json).unwrap();
         let report: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(report["scenario"]["days_simulated"], 2);

@@ -65,9 +65,18 @@ fn visit_counts_follow_the_gamma_poisson_law() {
         "visits over 30 days: mean {mean:.3} (model {mu}), variance {m2:.2} (model {var}), \
          zeros {zeros:.4} (model {p0:.4})"
     );
-    assert!((mean - mu).abs() < 4.0 * se_mean, "mean {mean} vs {mu} ± {se_mean}");
-    assert!((m2 - var).abs() < 4.0 * se_var, "variance {m2} vs {var} ± {se_var}");
-    assert!((zeros - p0).abs() < 4.0 * se_zero, "zeros {zeros} vs {p0} ± {se_zero}");
+    assert!(
+        (mean - mu).abs() < 4.0 * se_mean,
+        "mean {mean} vs {mu} ± {se_mean}"
+    );
+    assert!(
+        (m2 - var).abs() < 4.0 * se_var,
+        "variance {m2} vs {var} ± {se_var}"
+    );
+    assert!(
+        (zeros - p0).abs() < 4.0 * se_zero,
+        "zeros {zeros} vs {p0} ± {se_zero}"
+    );
     // Over-dispersed far beyond a Poisson's variance = mean, which a visit process without
     // the Gamma mixing would give.
     assert!(m2 > 5.0 * mean);

@@ -483,7 +483,10 @@ mod tests {
     fn assert_neighbours(got: &[(ProductId, f32)], want: &[(ProductId, f64)]) {
         assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
         for (&(p, s), &(q, t)) in got.iter().zip(want) {
-            assert!(p == q && (f64::from(s) - t).abs() < 1e-6, "{got:?} vs {want:?}");
+            assert!(
+                p == q && (f64::from(s) - t).abs() < 1e-6,
+                "{got:?} vs {want:?}"
+            );
         }
     }
 

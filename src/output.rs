@@ -466,4 +466,47 @@ mod tests {
         assert!(!signals::tracked().contains(&temp_path));
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
     }
+
+    #[test]
+    fn a_failed_rename_keeps_the_old_file_and_leaves_no_temporary_file() {
+        // The old bytes stay visible under the name until the rename; when the rename fails
+        // (here the name became a folder meanwhile), the temporary file goes with the error.
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("r.json");
+        fs::write(&target, "old").unwrap();
+        let out = Output::prepare(&target).unwrap();
+        assert_eq!(fs::read_to_string(&target).unwrap(), "old");
+        fs::remove_file(&target).unwrap();
+        fs::create_dir(&target).unwrap();
+        fs::write(target.join("inside"), "kept").unwrap();
+        let err = out.write("new").unwrap_err();
+        assert!(
+            !err.is_bad_input(),
+            "{err}: a failed write is not the user's input"
+        );
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["r.json"], "only the folder in the way is left");
+        assert_eq!(fs::read_to_string(target.join("inside")).unwrap(), "kept");
+    }
+
+    #[test]
+    fn the_old_bytes_stay_until_the_rename() {
+        // Between prepare and write (the whole simulation) the name and a hard link to it
+        // read the old bytes; after, the name reads the new ones and the link the old.
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("r.json");
+        let link = dir.path().join("link.json");
+        fs::write(&target, "old").unwrap();
+        fs::hard_link(&target, &link).unwrap();
+        let out = Output::prepare(&target).unwrap();
+        assert_eq!(fs::read_to_string(&target).unwrap(), "old");
+        assert_eq!(fs::read_to_string(&link).unwrap(), "old");
+        out.write("new").unwrap();
+        assert_eq!(fs::read_to_string(&target).unwrap(), "new");
+        assert_eq!(fs::read_to_string(&link).unwrap(), "old");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
 }

@@ -91,22 +91,20 @@ fn json_carries_roi_payback_npv_and_break_even() {
     ] {
         assert!(!roi[key].is_null(), "missing {key}: {roi}");
     }
+    // Numbers, not nulls: `None <= None` would pass any ordering below.
+    let f = |v: &serde_json::Value, k: &str| {
+        v[k].as_f64()
+            .unwrap_or_else(|| panic!("{k} is not a number: {v}"))
+    };
     let cost = &roi["annual_cost"];
     assert!(
-        cost["low"].as_f64() <= cost["mid"].as_f64()
-            && cost["mid"].as_f64() <= cost["high"].as_f64()
+        f(cost, "low") > 0.0 && f(cost, "low") < f(cost, "mid") && f(cost, "mid") < f(cost, "high")
     );
     // NPV falls as costs rise whatever the margin (ROI does not when the margin is negative).
     let npv = &roi["npv"];
-    assert!(
-        npv["cost_high"].as_f64() <= npv["mid"].as_f64()
-            && npv["mid"].as_f64() <= npv["cost_low"].as_f64()
-    );
+    assert!(f(npv, "cost_high") < f(npv, "mid") && f(npv, "mid") < f(npv, "cost_low"));
     let r = &roi["roi"];
-    assert!(
-        r["margin_low"].as_f64() <= r["mid"].as_f64()
-            && r["mid"].as_f64() <= r["margin_high"].as_f64()
-    );
+    assert!(f(r, "margin_low") < f(r, "mid") && f(r, "mid") < f(r, "margin_high"));
     assert!(roi["break_even"]["conversion_lift"].as_f64().unwrap() > 0.0);
 }
 

@@ -481,3 +481,7 @@ impl World {
         h.cart_abandoned_day = None;
     }
 }
+
+#[cfg(test)]
+#[path = "visit_tests.rs"]
+mod tests;

@@ -455,3 +455,75 @@ impl Recommender for ItemCf {
         lines
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::Event;
+
+    fn event(shopper: ShopperId, product: ProductId, kind: EventKind) -> Event {
+        Event {
+            shopper,
+            product,
+            day: 0,
+            hour: 9,
+            kind,
+            position: 0,
+            quantity: 1,
+            value: 10.0,
+        }
+    }
+
+    /// Neighbours of `p` as (product, similarity), best first.
+    fn of(model: &ItemModel, p: ProductId) -> Vec<(ProductId, f32)> {
+        let (ids, sims) = model.neighbours.of(p);
+        ids.iter().copied().zip(sims.iter().copied()).collect()
+    }
+
+    fn assert_neighbours(got: &[(ProductId, f32)], want: &[(ProductId, f64)]) {
+        assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
+        for (&(p, s), &(q, t)) in got.iter().zip(want) {
+            assert!(
+                p == q && (f64::from(s) - t).abs() < 1e-6,
+                "{got:?} vs {want:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn nightly_neighbours_of_a_hand_built_log_with_decay() {
+        // The defaults' asymmetric cosine (α = 0, shrink 2): sim(a → b) = c/m_a · c/(c + 2),
+        // with c the pair's weight and m_a the product's own; a half-life of one day halves
+        // every weight each night.
+        let mut model = ItemModel::with_defaults(5);
+        model.decay = 0.5;
+        let mut memory = Memory::new(3);
+        // Night 0: shopper 0 clicks 1 then 2, shopper 1 clicks 1 then 3. Each click pairs
+        // with what the shopper clicked before it: c(1,2) = c(1,3) = 1; m = 2, 1, 1.
+        let night0 = [
+            event(0, 1, EventKind::Click),
+            event(0, 2, EventKind::Click),
+            event(1, 1, EventKind::Click),
+            event(1, 3, EventKind::Click),
+        ];
+        model.learn(&DayLog::new(0, night0.to_vec()), &mut memory);
+        assert_neighbours(&of(&model, 1), &[(2, 1.0 / 6.0), (3, 1.0 / 6.0)]);
+        assert_neighbours(&of(&model, 2), &[(1, 1.0 / 3.0)]);
+        assert_neighbours(&of(&model, 3), &[(1, 1.0 / 3.0)]);
+        // Night 1, after the halving: shopper 0 buys 3 (weight 2, paired with 1 and 2 from
+        // their memory at their weight 1 each: +2 to each pair), and a new shopper clicks 2.
+        // c(1,2) = 0.5, c(1,3) = 0.5 + 2, c(2,3) = 2; m₁ = 1, m₂ = 0.5 + 1, m₃ = 0.5 + 2.
+        let night1 = [
+            event(0, 3, EventKind::Purchase),
+            event(2, 2, EventKind::Click),
+        ];
+        model.learn(&DayLog::new(1, night1.to_vec()), &mut memory);
+        let sim = |c: f64, m: f64| c / m * c / (c + 2.0);
+        assert_neighbours(&of(&model, 1), &[(3, sim(2.5, 1.0)), (2, sim(0.5, 1.0))]);
+        assert_neighbours(&of(&model, 2), &[(3, sim(2.0, 1.5)), (1, sim(0.5, 1.5))]);
+        assert_neighbours(&of(&model, 3), &[(1, sim(2.5, 2.5)), (2, sim(2.0, 2.5))]);
+        assert!(of(&model, 0).is_empty() && of(&model, 4).is_empty());
+        // A purchase paired with products only clicked is not "bought together".
+        assert_eq!(model.bought_with.covered(), 0);
+    }
+}

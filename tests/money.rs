@@ -44,6 +44,7 @@ fn arm(name: &str, groups: &[(u32, u32)], aov: f64) -> ArmSnapshot {
         replicas: Vec::new(),
         looks: Vec::new(),
         churn_model_auc: None,
+        clv: None,
     }
 }
 

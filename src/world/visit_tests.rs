@@ -125,6 +125,8 @@ fn visitor<'a>(world: &'a World, id: u32, code: Option<f64>, policy: &Stub) -> V
         hour: 12,
         code: code.map(|d| 1.0 - d),
         cashback: policy.loyalty.map(|l| 1.0 - l.cashback()),
+        index: 0,
+        first_impression: 0,
     }
 }
 

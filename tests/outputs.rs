@@ -607,15 +607,34 @@ fn expected_rows(report: &Value) -> Vec<Vec<String>> {
             ]);
         }
         let roi = &a["roi"];
-        if roi.is_null() {
+        // ROI has a row only for arms that cost something beyond the control.
+        let costs = &roi["costs"];
+        if roi.is_null()
+            || (num(&costs["one_off"], "high") <= 0.0 && num(&costs["recurring"], "high") <= 0.0)
+        {
             continue;
         }
-        let range = |v: &Value, open: &str, sep: &str, close: &str| {
+        // Every built-in is in US dollars.
+        assert_eq!(report["scenario"]["currency"], "USD");
+        let money = |x: f64| {
+            let digits = whole(x.abs());
+            let sign = if x < 0.0 && digits != "0" { "-" } else { "" };
+            format!("{sign}${digits}")
+        };
+        // A range in parentheses only when its ends differ.
+        let range = |low: String, high: String| {
+            if low == high {
+                String::new()
+            } else {
+                format!(" ({low} – {high})")
+            }
+        };
+        let interval = |v: &Value, low: &str, high: &str| {
             format!(
-                "{} {open}{}{sep}{}{close}",
-                whole(num(v, "mid")),
-                whole(num(v, "low")),
-                whole(num(v, "high"))
+                "{} [{} – {}]",
+                money(num(v, "mid")),
+                money(num(v, low)),
+                money(num(v, high))
             )
         };
         let r = &roi["roi"];
@@ -624,17 +643,16 @@ fn expected_rows(report: &Value) -> Vec<Vec<String>> {
                 .map_or("n/d".into(), |v| format!("{:+.0}%", 100.0 * v))
         };
         let roi_cell = if r["mid"].is_null() {
-            "not defined (no extra cost)".to_string()
+            "not defined".to_string()
         } else {
             let (a, b) = (num(r, "cost_high"), num(r, "cost_low"));
             let pc = |v: f64| format!("{:+.0}%", 100.0 * v);
             format!(
-                "{} [{}, {}] ({} … {})",
+                "{} [{}, {}]{}",
                 share("mid"),
                 share("margin_low"),
                 share("margin_high"),
-                pc(a.min(b)),
-                pc(a.max(b))
+                range(pc(a.min(b)), pc(a.max(b)))
             )
         };
         let month = |k: &str| {
@@ -642,25 +660,23 @@ fn expected_rows(report: &Value) -> Vec<Vec<String>> {
                 .as_u64()
                 .map_or("never".into(), |m| format!("month {m}"))
         };
-        let npv = &roi["npv"];
+        let cost = &roi["annual_cost"];
         rows.push(vec![
             name.clone(),
-            whole(num(&roi["incremental_revenue"], "mid")),
-            range(&roi["incremental_margin"], "[", " – ", "]"),
-            range(&roi["annual_cost"], "(", " – ", ")"),
+            money(num(&roi["incremental_revenue"], "mid")),
+            interval(&roi["incremental_margin"], "low", "high"),
+            format!(
+                "{}{}",
+                money(num(cost, "mid")),
+                range(money(num(cost, "low")), money(num(cost, "high")))
+            ),
             roi_cell,
             format!(
-                "{} ({} – {})",
+                "{}{}",
                 month("mid"),
-                month("margin_high"),
-                month("margin_low")
+                range(month("margin_high"), month("margin_low"))
             ),
-            format!(
-                "{} [{} – {}]",
-                whole(num(npv, "mid")),
-                whole(num(npv, "margin_low")),
-                whole(num(npv, "margin_high"))
-            ),
+            interval(&roi["npv"], "margin_low", "margin_high"),
         ]);
     }
     rows

@@ -430,6 +430,20 @@ fn unwritable(path: &str, action: &'static str, source: io::Error) -> OutputErro
     }
 }
 
+/// `name` made safe as part of a file name: ASCII letters, digits, `-` and `_` are kept,
+/// every other character becomes `-` (so no separator, dot or control character gets in).
+pub fn file_name_part(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ use shoplab::sweep::{
     execute, merge, prepare, Overrides, Plan, Shard, Summary, SummaryFormat, SweepError, PLANS,
 };
 
+use shoplab::output::file_name_part;
 use shoplab::{footprint, signals};
 
 use crate::cli::{print_stdout, Failure};
@@ -286,17 +287,7 @@ fn shrink(need: &footprint::Footprint) -> String {
 /// `sweep-aa-audit-1a2b3c4d`: the plan's name (made safe for a folder) and the start of its
 /// fingerprint, so other settings get another folder.
 fn default_dir(plan: &Plan) -> PathBuf {
-    let name: String = plan
-        .name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let name = file_name_part(&plan.name);
     PathBuf::from(format!("sweep-{name}-{}", &plan.fingerprint[..8]))
 }
 

@@ -4,23 +4,14 @@
 use std::path::{Path, PathBuf};
 
 use crate::experiment::Snapshot;
-use crate::output::{write_file, OutputError};
+use crate::output::{file_name_part, write_file, OutputError};
 use crate::report::{Format, Report};
 use crate::scenario::Scenario;
 
 /// `shoplab-<scenario>-seed<N>-day<D>`: no timestamp, so the same state always lands in the
 /// same file and a second export overwrites rather than piles up.
 pub fn file_stem(scenario: &str, seed: u64, day: u32) -> String {
-    let safe: String = scenario
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let safe = file_name_part(scenario);
     format!("shoplab-{safe}-seed{seed}-day{day}")
 }
 

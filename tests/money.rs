@@ -4,15 +4,16 @@
 
 use shoplab::experiment::{ArmSnapshot, Snapshot};
 use shoplab::metrics::{Metrics, ShopperMoments};
-use shoplab::roi::analyze;
+use shoplab::roi::{analyze, payback_month};
+use shoplab::stats::{sample_size_means, sample_size_proportions};
 use shoplab::world::{Counts, History};
 use shoplab::Scenario;
 
-/// 100 shoppers of 50 visits each, `orders[k]` orders worth `aov` each for shopper group
-/// `k`, margin 40% of revenue.
-fn arm(name: &str, groups: &[(u32, u32)], aov: f64) -> ArmSnapshot {
+/// Groups of (shoppers, orders each, order value), 50 visits per shopper, margin 40% of
+/// revenue.
+fn arm(name: &str, groups: &[(u32, u32, f64)]) -> ArmSnapshot {
     let (mut counts, mut moments) = (Counts::default(), ShopperMoments::default());
-    for &(shoppers, orders) in groups {
+    for &(shoppers, orders, aov) in groups {
         for _ in 0..shoppers {
             let revenue = f64::from(orders) * aov;
             let h = History {
@@ -70,10 +71,11 @@ fn snapshot() -> Snapshot {
         scenario: "money".into(),
         day: 30,
         days: 30,
-        // Control: 2% of 5,000 visits buy, at $75. Treatment: 2.6%, at $90.
+        // Control: 2% of 5,000 visits buy, at $75 on average ($60 or $90). Treatment: 2.6%,
+        // at $90.
         arms: vec![
-            arm("control", &[(100, 1)], 75.0),
-            arm("treatment", &[(30, 2), (70, 1)], 90.0),
+            arm("control", &[(50, 1, 60.0), (50, 1, 90.0)]),
+            arm("treatment", &[(30, 2, 90.0), (70, 1, 90.0)]),
         ],
         allocation: Vec::new(),
     }
@@ -154,6 +156,79 @@ fn roi_payback_and_npv_of_a_hand_built_experiment() {
         close(b.conversion_lift, 0.1) && close(b.aov_lift, 0.1),
         "{b:?}"
     );
+    // Detecting +10% on 2% conversion takes about (1.96 + 0.84)² × (0.02·0.98 + 0.022·0.978)
+    // ÷ 0.002² ≈ 80,600 visits an arm (the power formula, tested against statsmodels in
+    // `stats`), two arms of 1,000,000 ÷ 365 visits a day: about 59 days.
+    let visits = b.conversion_visits_per_arm.unwrap();
+    let expected = sample_size_proportions(0.02, 0.1, 0.05, 0.8, 2).unwrap();
+    assert!(
+        close(visits, expected) && (80_000.0..81_200.0).contains(&visits),
+        "{b:?}"
+    );
+    assert!(
+        close(b.conversion_days.unwrap(), 2.0 * visits * 365.0 / 1e6),
+        "{b:?}"
+    );
+    // +10% of a $75 AOV whose orders are worth $60 or $90 (sd 15, times √(100/99) for the
+    // sample): 2 × 2.8² × (15.08/7.5)² ≈ 63.4 orders an arm, at 2% conversion ≈ 3,200 visits.
+    let orders_sd = (225.0f64 * 100.0 / 99.0).sqrt();
+    let aov_visits = b.aov_visits_per_arm.unwrap();
+    let expected = sample_size_means(orders_sd, 7.5, 0.05, 0.8, 2).unwrap() / 0.02;
+    assert!(
+        close(aov_visits, expected) && (3_100.0..3_300.0).contains(&aov_visits),
+        "{b:?}"
+    );
+    assert!(
+        close(b.aov_days.unwrap(), 2.0 * aov_visits * 365.0 / 1e6),
+        "{b:?}"
+    );
+}
+
+#[test]
+fn costs_are_counted_beyond_the_controls() {
+    // The control already pays $10,000 a year in licences and once paid $12,000 to set up:
+    // the treatment's extra costs are what it pays beyond that.
+    let text = SCENARIO.to_string()
+        + "[costs.arms.control]\nlicence_annual = 10000\nintegration = 12000\n";
+    let scenario = Scenario::parse(&text, "money.toml", "money").unwrap();
+    let r = analyze(&scenario, &snapshot())[1].unwrap();
+    let (one_off, recurring) = (r.costs.one_off, r.costs.recurring);
+    assert_eq!(
+        [one_off.low, one_off.mid, one_off.high],
+        [18_000.0, 48_000.0, 78_000.0]
+    );
+    assert_eq!(
+        [recurring.low, recurring.mid, recurring.high],
+        [20_000.0, 30_000.0, 40_000.0]
+    );
+    // 30,000 + 48,000 × 12/36 = 46,000 a year.
+    assert_eq!(r.annual_cost.mid, 46_000.0);
+    assert!((r.roi.mid.unwrap() - (336_000.0 - 46_000.0) / 46_000.0).abs() < 1e-9);
+}
+
+#[test]
+fn payback_on_the_month_the_costs_are_covered() {
+    // Net 20,000 a month against 60,000: covered at the end of month 3 exactly, not month 4.
+    assert_eq!(payback_month(300_000.0, 60_000.0, 60_000.0, 36), Some(3));
+    assert_eq!(payback_month(300_000.0, 60_000.0, 60_000.0, 2), None);
+    assert_eq!(payback_month(300_000.0, 60_001.0, 60_000.0, 36), Some(4));
+}
+
+#[test]
+fn no_break_even_without_a_control_that_sells_at_a_margin() {
+    let scenario = Scenario::parse(SCENARIO, "money.toml", "money").unwrap();
+    // A control with a single order is too little to size anything from.
+    let mut snap = snapshot();
+    snap.arms[0] = arm("control", &[(1, 1, 75.0), (99, 0, 0.0)]);
+    assert!(analyze(&scenario, &snap)[1].unwrap().break_even.is_none());
+    // Nor is one whose orders earn nothing.
+    let mut snap = snapshot();
+    snap.arms[0].counts.gross_margin = 0.0;
+    assert!(analyze(&scenario, &snap)[1].unwrap().break_even.is_none());
+    // With a margin and two orders there is one.
+    let mut snap = snapshot();
+    snap.arms[0] = arm("control", &[(2, 1, 75.0), (98, 0, 0.0)]);
+    assert!(analyze(&scenario, &snap)[1].unwrap().break_even.is_some());
 }
 
 #[test]

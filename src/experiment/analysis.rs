@@ -92,6 +92,12 @@ fn totals(r: &ReplicaSnapshot, metric: &str) -> (f64, f64) {
     }
 }
 
+/// Whether the arms are analysed with the copy of their strategies as the unit: every arm
+/// of an experiment has the same number of copies, and one copy reports none.
+fn by_copy(arm: &ArmSnapshot) -> bool {
+    !arm.replicas.is_empty()
+}
+
 /// The test docs/ARCHITECTURE.md §5 prescribes for each metric: delta method for ratio
 /// metrics clustered by shopper, Welch for means per shopper, the score test for
 /// proportions — or, when the arms have several copies of their strategies, the replicate
@@ -102,7 +108,7 @@ fn test(
     metric: &str,
     alpha: f64,
 ) -> StatsResult<Comparison> {
-    if !control.replicas.is_empty() && !arm.replicas.is_empty() {
+    if by_copy(arm) {
         let pairs = |a: &ArmSnapshot| -> Vec<(f64, f64)> {
             a.replicas.iter().map(|r| totals(r, metric)).collect()
         };
@@ -132,7 +138,7 @@ pub fn per_visit(
     margin: bool,
     alpha: f64,
 ) -> StatsResult<Comparison> {
-    if !control.replicas.is_empty() && !arm.replicas.is_empty() {
+    if by_copy(arm) {
         let pairs = |a: &ArmSnapshot| -> Vec<(f64, f64)> {
             a.replicas
                 .iter()
@@ -168,7 +174,7 @@ fn bayes(
     test: &Comparison,
 ) -> StatsResult<BayesResult> {
     let (c, t) = (&control.moments, &arm.moments);
-    let per_shopper = arm.replicas.is_empty();
+    let per_shopper = !by_copy(arm);
     let result = match metric {
         "buyer_rate" if per_shopper => {
             beta_binomial_chance_to_beat(c.buyers, c.assigned, t.buyers, t.assigned)?
@@ -573,3 +579,7 @@ pub fn allocation(scenario: &Scenario, snapshot: &Snapshot) -> AllocationReport 
         basis,
     }
 }
+
+#[cfg(test)]
+#[path = "analysis_tests.rs"]
+mod tests;

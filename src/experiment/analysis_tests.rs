@@ -294,3 +294,26 @@ fn an_arm_without_shoppers_has_no_lift_but_keeps_its_truths() {
     assert!(!conversion.significant);
     same(conversion.true_lift, 0.25, "true lift");
 }
+
+#[test]
+fn where_no_test_can_run_the_lift_is_still_the_plain_ratio() {
+    // One shopper an arm: no variance, so no interval or p-value, but the arms' values
+    // still compare.
+    let one = |visits: u64, revenue: f64| Copy {
+        visits,
+        orders: 1,
+        assigned: 1,
+        buyers: 1,
+        revenue,
+        gross_margin: revenue / 3.0,
+        message_cost: 0.0,
+        carts: 1,
+        abandoned: 0,
+    };
+    let s = snapshot(&[one(4, 50.0)], &[one(5, 80.0)]);
+    let all = compare_all(&s, ALPHA);
+    let revenue = all[1].as_ref().unwrap()["revenue_per_shopper"];
+    assert_eq!(revenue.p_value, None);
+    assert_eq!(revenue.ci_low, None);
+    same(revenue.lift, 80.0 / 50.0 - 1.0, "revenue per shopper");
+}

@@ -265,6 +265,29 @@ fn check_adjustments(name: &str, report: &Value) {
     }
 }
 
+/// The sequential view lists every arm that has a baseline, in order; its last peek is the
+/// horizon's test of conversion per visit, so its naive p is the report's conversion p.
+fn check_sequential(name: &str, report: &Value) {
+    let arms = report["arms"].as_array().unwrap();
+    let compared: Vec<usize> = (0..arms.len())
+        .filter(|&i| arms[i]["vs_control"].is_object())
+        .collect();
+    let sequential = report["experiment"]["sequential"].as_array().unwrap();
+    let listed: Vec<usize> = sequential
+        .iter()
+        .map(|s| s["arm"].as_u64().unwrap() as usize)
+        .collect();
+    assert_eq!(listed, compared, "{name}: the arms of the sequential view");
+    for s in sequential {
+        let arm = &arms[s["arm"].as_u64().unwrap() as usize];
+        let p = &arm["vs_control"]["conversion_rate"]["p_value"];
+        assert_eq!(&s["naive_p"], p, "{name}/{}: last peek {s}", arm["name"]);
+        if let Some(seq) = s["sequential_p"].as_f64() {
+            assert!((0.0..=1.0).contains(&seq), "{name}: {s}");
+        }
+    }
+}
+
 fn check_srm(name: &str, report: &Value) {
     let e = &report["experiment"];
     if e["allocation"]["mode"] == "thompson" {
@@ -511,6 +534,7 @@ fn json_figures_follow_from_the_jsons_own_counts() {
         check_comparisons(name, report);
         check_adjustments(name, report);
         check_srm(name, report);
+        check_sequential(name, report);
         check_allocation(name, report);
         check_roi(name, report);
     }

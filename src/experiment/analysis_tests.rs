@@ -317,3 +317,74 @@ fn where_no_test_can_run_the_lift_is_still_the_plain_ratio() {
     assert_eq!(revenue.ci_low, None);
     same(revenue.lift, 80.0 / 50.0 - 1.0, "revenue per shopper");
 }
+
+#[test]
+fn factorial_cells_are_the_arms_means_and_the_variances_of_those_means() {
+    let text = "shoppers = 100\ndays = 10\n\
+        [[experiment.factors]]\nfamily = \"recommender\"\nlevels = [\"popularity\", \"random\"]\n\
+        [[experiment.factors]]\nfamily = \"pricing\"\nlevels = [\"list\", \"demand\"]\n";
+    let scenario = Scenario::parse(text, "test.toml", "test").unwrap();
+    let design = scenario.experiment.factorial.as_ref().unwrap();
+    let s = Snapshot {
+        arms: (0..4).map(|k| arm(0, &[copy(2 * k)])).collect(),
+        ..snapshot(&[copy(0)], &[copy(1)])
+    };
+    let analysis = factorial(&scenario, &s, ALPHA).unwrap();
+    let cells = |metric: &str| -> Vec<FactorialCell> {
+        design
+            .cells
+            .iter()
+            .zip(&s.arms)
+            .map(|(levels, a)| {
+                let m = &a.moments;
+                let (mean, var_of_mean) = match metric {
+                    "conversion_rate" => (
+                        m.conversion.ratio().unwrap(),
+                        m.conversion.ratio_variance().unwrap(),
+                    ),
+                    _ => (
+                        m.revenue.mean().unwrap(),
+                        m.revenue.variance().unwrap() / m.revenue.n as f64,
+                    ),
+                };
+                FactorialCell {
+                    levels: levels.clone(),
+                    mean,
+                    var_of_mean,
+                }
+            })
+            .collect()
+    };
+    for metric in ["conversion_rate", "revenue_per_shopper"] {
+        let want = factorial_effects(&cells(metric), ALPHA).unwrap();
+        let got: Vec<&Effect> = analysis
+            .effects
+            .iter()
+            .filter(|e| e.metric == metric)
+            .collect();
+        assert_eq!(got.len(), want.len(), "{metric}");
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!(
+                (g.estimate, g.ci_low, g.ci_high),
+                (w.estimate, w.ci.0, w.ci.1)
+            );
+            assert_eq!(g.p_value, w.p_value, "{metric} {}", g.effect);
+        }
+    }
+    let names: Vec<&str> = analysis.effects[..3]
+        .iter()
+        .map(|e| e.effect.as_str())
+        .collect();
+    assert_eq!(names, ["recommender", "pricing", "recommender × pricing"]);
+    // Buying is tested for independence of the cell on buyers and non-buyers.
+    let table: Vec<[u64; 2]> = s
+        .arms
+        .iter()
+        .map(|a| [a.moments.buyers, a.moments.assigned - a.moments.buyers])
+        .collect();
+    let chi = chi_square_independence(&table).unwrap();
+    assert_eq!(
+        analysis.independence,
+        Some((chi.statistic, chi.df, chi.p_value))
+    );
+}

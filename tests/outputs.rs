@@ -823,6 +823,63 @@ fn the_markdown_says_what_the_json_says() {
         let text = run(name, "markdown");
         check_text(name, "markdown", &markdown_rows(&text), report);
         check_notes(name, "markdown", &text, report);
+        check_markdown_layout(name, &text, report);
+    }
+}
+
+/// The markdown a reader forwards: the scenario's description under the title, no empty
+/// paragraphs, and in every table the figures right-aligned and the names left-aligned.
+fn check_markdown_layout(name: &str, text: &str, report: &Value) {
+    let description = report["scenario"]["description"].as_str().unwrap();
+    assert!(
+        !description.is_empty(),
+        "{name}: built-ins describe themselves"
+    );
+    let title = format!("# shoplab report: {name}\n\n{description}\n\n");
+    assert!(text.starts_with(&title), "{name}: {}", &text[..200]);
+    assert!(!text.contains("\n\n\n\n"), "{name}: an empty paragraph");
+    let lines: Vec<&str> = text.lines().collect();
+    let cells = |l: &str| -> Vec<String> {
+        l.trim_matches('|')
+            .split('|')
+            .map(|c| c.trim().to_string())
+            .collect()
+    };
+    let is_figure =
+        |c: &str| c.starts_with(|ch: char| ch.is_ascii_digit() || "+-−$€£<>".contains(ch));
+    for (i, l) in lines.iter().enumerate() {
+        if !(l.starts_with("|---") || l.starts_with("|--")) {
+            continue;
+        }
+        let header = cells(lines[i - 1]);
+        let right: Vec<bool> = cells(l).iter().map(|c| c.ends_with(':')).collect();
+        assert_eq!(right.len(), header.len(), "{name}: {l}");
+        let body: Vec<Vec<String>> = lines[i + 1..]
+            .iter()
+            .take_while(|b| b.starts_with('|'))
+            .map(|b| cells(b))
+            .collect();
+        for (c, &aligned) in right.iter().enumerate() {
+            let column: Vec<&str> = body.iter().map(|r| r[c].as_str()).collect();
+            // A figure column may hold a placeholder or say why it has no figure.
+            let placeholder = |c: &str| {
+                ["", "–", "—"].contains(&c)
+                    || c.starts_with("none")
+                    || c.starts_with("never")
+                    || c == "n/a"
+            };
+            let ok = if aligned {
+                column.iter().all(|c| is_figure(c) || placeholder(c))
+            } else {
+                !column.iter().any(|c| is_figure(c))
+            };
+            assert!(
+                ok,
+                "{name}: column '{}' of the table under line {i} is aligned {}: {column:?}",
+                header[c],
+                if aligned { "right" } else { "left" }
+            );
+        }
     }
 }
 

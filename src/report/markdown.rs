@@ -82,7 +82,7 @@ pub fn render(r: &Report) -> String {
             100.0 * (1.0 - r.experiment.alpha)
         );
         let rows = comparison_rows(r);
-        out += &table(&rows, |c| c > 1);
+        out += &table(&rows, |c| c > 2);
     }
     let roi = roi_rows(r);
     if !roi.is_empty() {

@@ -708,3 +708,29 @@ fn an_interrupted_export_leaves_no_half_table() {
         "an earlier run"
     );
 }
+
+/// An export without `--events` into a folder holding an earlier run's event log says the
+/// log is not this run's; an export that wrote the log says nothing of the kind.
+#[test]
+fn an_event_log_left_by_an_earlier_run_is_pointed_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let export = |events: bool| -> String {
+        let mut args = vec!["run", "aa-test", "--shoppers", "300", "--days", "2"];
+        args.extend(["--export", out.to_str().unwrap()]);
+        if events {
+            args.push("--events");
+        }
+        let done = shoplab().args(&args).assert().success();
+        String::from_utf8_lossy(&done.get_output().stderr).into_owned()
+    };
+    let stale = "is from an earlier run (this one ran without --events)";
+    let first = export(true);
+    assert!(first.contains("wrote 7 Parquet tables:"), "{first}");
+    assert!(!first.contains(stale), "{first}");
+    let second = export(false);
+    assert!(
+        second.contains(&format!("{} {stale}", out.join("events.parquet").display())),
+        "{second}"
+    );
+}

@@ -838,6 +838,18 @@ fn check_markdown_layout(name: &str, text: &str, report: &Value) {
     let title = format!("# shoplab report: {name}\n\n{description}\n\n");
     assert!(text.starts_with(&title), "{name}: {}", &text[..200]);
     assert!(!text.contains("\n\n\n\n"), "{name}: an empty paragraph");
+    // The bottom line speaks of money for every arm with an ROI, and says what it assumes.
+    let with_roi = report["arms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["roi"].is_object());
+    let assumes = format!(
+        "This assumes {} visitors a year",
+        whole(num(&report["scenario"], "annual_visitors"))
+    );
+    assert_eq!(text.contains("## Bottom line"), with_roi, "{name}");
+    assert_eq!(text.contains(&assumes), with_roi, "{name}: {assumes}");
     let lines: Vec<&str> = text.lines().collect();
     let cells = |l: &str| -> Vec<String> {
         l.trim_matches('|')

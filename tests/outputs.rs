@@ -180,6 +180,25 @@ fn check_comparisons(name: &str, report: &Value) {
                     "{who}: {lift} outside [{lo}, {hi}]"
                 );
             }
+            // The two truths, from the arms' own true and rollout metrics.
+            for (lift, metrics) in [
+                ("true_lift", "true_metrics"),
+                ("rollout_lift", "rollout_metrics"),
+            ] {
+                let (t, b) = (&arm[metrics][metric], &baseline[metrics][metric]);
+                match (t.as_f64(), b.as_f64()) {
+                    (Some(t), Some(b)) if b != 0.0 => {
+                        let got = c[lift]
+                            .as_f64()
+                            .unwrap_or_else(|| panic!("{who}: no {lift}"));
+                        assert!(
+                            close(got, t / b - 1.0),
+                            "{who}: {lift} {got} vs {t}/{b} − 1"
+                        );
+                    }
+                    _ => assert!(c[lift].is_null(), "{who}: {lift} without {metrics}"),
+                }
+            }
             // Covered, from the interval and the truth (an unbounded end holds anything).
             let expected = match (c["true_lift"].as_f64(), c["p_value"].as_f64()) {
                 (Some(truth), Some(_)) => Value::Bool(
@@ -912,6 +931,9 @@ fn the_checks_above_see_every_kind_of_figure() {
                         "not significant"
                     })
                     .or_default() += 1;
+                if c["rollout_lift"].is_number() {
+                    *seen.entry("rollout").or_default() += 1;
+                }
                 match c["covered"].as_bool() {
                     Some(true) => *seen.entry("covered").or_default() += 1,
                     Some(false) => *seen.entry("missed").or_default() += 1,
@@ -944,6 +966,7 @@ fn the_checks_above_see_every_kind_of_figure() {
         "likely worse",
         "ROI",
         "thompson",
+        "rollout",
     ] {
         assert!(
             seen.get(kind).is_some_and(|&n| n > 0),

@@ -287,12 +287,15 @@ fn an_arm_without_shoppers_has_no_lift_but_keeps_its_truths() {
     };
     s.arms[0].truth = Some(truth(0.04));
     s.arms[1].truth = Some(truth(0.05));
+    s.arms[0].rollout = Some(truth(0.04));
+    s.arms[1].rollout = Some(truth(0.03));
     let all = compare_all(&s, ALPHA);
     let conversion = all[1].as_ref().unwrap()["conversion_rate"];
     assert_eq!(conversion.lift, None);
     assert_eq!(conversion.p_value, None);
     assert!(!conversion.significant);
     same(conversion.true_lift, 0.25, "true lift");
+    same(conversion.rollout_lift, -0.25, "rollout lift");
 }
 
 #[test]

@@ -289,6 +289,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_factorial_effect_is_starred_when_its_interval_excludes_zero() {
+        use crate::experiment::analysis::Effect;
+        use crate::experiment::Engine;
+        use crate::Scenario;
+        let mut scenario = Scenario::load("multivariate").unwrap();
+        (scenario.shoppers, scenario.days) = (300, 2);
+        let mut engine = Engine::new(scenario.clone());
+        engine.run(|_| {});
+        let mut report = Report::new(&scenario, &engine.snapshot());
+        let effect = |name: &str, ci: (f64, f64)| Effect {
+            metric: "conversion_rate",
+            effect: name.into(),
+            estimate: (ci.0 + ci.1) / 2.0,
+            ci_low: ci.0,
+            ci_high: ci.1,
+            p_value: 0.5,
+            true_estimate: None,
+        };
+        let factorial = report.experiment.factorial.as_mut().unwrap();
+        factorial.effects = vec![
+            effect("above", (0.001, 0.003)),
+            effect("below", (-0.003, -0.001)),
+            effect("across", (-0.001, 0.003)),
+        ];
+        let marked: Vec<bool> = factorial_rows(&report)[1..]
+            .iter()
+            .map(|row| row[2].ends_with(" *"))
+            .collect();
+        assert_eq!(marked, [true, true, false]);
+    }
+
+    #[test]
     fn formatting_helpers() {
         assert_eq!(signed_percent(Some(0.153)), "+15.3%");
         assert_eq!(signed_percent(None), "n/a");

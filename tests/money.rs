@@ -3,8 +3,8 @@
 //! 40% margin, a one-off cost and a licence, each a range.
 
 use shoplab::experiment::{ArmSnapshot, Snapshot};
-use shoplab::metrics::{Metrics, ShopperMoments};
-use shoplab::roi::{analyze, payback_month};
+use shoplab::metrics::ShopperMoments;
+use shoplab::roi::{analyze, payback_month, Range};
 use shoplab::stats::{sample_size_means, sample_size_proportions};
 use shoplab::world::{Counts, History};
 use shoplab::Scenario;
@@ -30,23 +30,7 @@ fn arm(name: &str, groups: &[(u32, u32, f64)]) -> ArmSnapshot {
             counts.gross_margin += 0.4 * revenue;
         }
     }
-    ArmSnapshot {
-        name: name.into(),
-        strategies: Default::default(),
-        traffic: 0.5,
-        baseline: 0,
-        counts,
-        moments,
-        metrics: Metrics::from(&counts, &moments),
-        daily: Vec::new(),
-        insights: Vec::new(),
-        truth: None,
-        rollout: None,
-        replicas: Vec::new(),
-        looks: Vec::new(),
-        churn_model_auc: None,
-        clv: None,
-    }
+    ArmSnapshot::from_totals(name.into(), 0.5, 0, counts, moments)
 }
 
 const SCENARIO: &str = r#"
@@ -65,6 +49,11 @@ discount_rate = 0.08
 development = [30000, 90000]
 licence_annual = [30000, 50000]
 "#;
+
+/// A range's low, mid and high, to compare with figures worked out by hand.
+fn ends(r: Range) -> [f64; 3] {
+    [r.low, r.mid, r.high]
+}
 
 fn snapshot() -> Snapshot {
     Snapshot {
@@ -105,18 +94,9 @@ fn roi_payback_and_npv_of_a_hand_built_experiment() {
     assert!(r.incremental_margin.low < 336_000.0 && 336_000.0 < r.incremental_margin.high);
     // One-off $30–90k over 36 months, licence $30–50k a year: $40k, $60k, $80k a year.
     let (one_off, recurring) = (r.costs.one_off, r.costs.recurring);
-    assert_eq!(
-        [one_off.low, one_off.mid, one_off.high],
-        [30_000.0, 60_000.0, 90_000.0]
-    );
-    assert_eq!(
-        [recurring.low, recurring.mid, recurring.high],
-        [30_000.0, 40_000.0, 50_000.0]
-    );
-    assert_eq!(
-        [r.annual_cost.low, r.annual_cost.mid, r.annual_cost.high],
-        [40_000.0, 60_000.0, 80_000.0]
-    );
+    assert_eq!(ends(one_off), [30_000.0, 60_000.0, 90_000.0]);
+    assert_eq!(ends(recurring), [30_000.0, 40_000.0, 50_000.0]);
+    assert_eq!(ends(r.annual_cost), [40_000.0, 60_000.0, 80_000.0]);
     // ROI = (336,000 − cost) ÷ cost.
     let roi = |x: Option<f64>| x.expect("the treatment costs money");
     assert!(close(roi(r.roi.mid), 4.6), "{:?}", r.roi);
@@ -193,14 +173,8 @@ fn costs_are_counted_beyond_the_controls() {
     let scenario = Scenario::parse(&text, "money.toml", "money").unwrap();
     let r = analyze(&scenario, &snapshot())[1].unwrap();
     let (one_off, recurring) = (r.costs.one_off, r.costs.recurring);
-    assert_eq!(
-        [one_off.low, one_off.mid, one_off.high],
-        [18_000.0, 48_000.0, 78_000.0]
-    );
-    assert_eq!(
-        [recurring.low, recurring.mid, recurring.high],
-        [20_000.0, 30_000.0, 40_000.0]
-    );
+    assert_eq!(ends(one_off), [18_000.0, 48_000.0, 78_000.0]);
+    assert_eq!(ends(recurring), [20_000.0, 30_000.0, 40_000.0]);
     // 30,000 + 48,000 × 12/36 = 46,000 a year.
     assert_eq!(r.annual_cost.mid, 46_000.0);
     assert!((r.roi.mid.unwrap() - (336_000.0 - 46_000.0) / 46_000.0).abs() < 1e-9);

@@ -68,25 +68,12 @@ fn arm(baseline: usize, copies: &[Copy]) -> ArmSnapshot {
         moments.merge(&r.moments);
     }
     ArmSnapshot {
-        name: format!("arm {baseline}"),
-        strategies: Default::default(),
-        traffic: 0.5,
-        baseline,
-        counts,
-        moments,
-        metrics: Metrics::from(&counts, &moments),
-        daily: Vec::new(),
-        insights: Vec::new(),
-        truth: None,
-        rollout: None,
         replicas: if replicas.len() > 1 {
             replicas
         } else {
             Vec::new()
         },
-        looks: Vec::new(),
-        churn_model_auc: None,
-        clv: None,
+        ..ArmSnapshot::from_totals(format!("arm {baseline}"), 0.5, baseline, counts, moments)
     }
 }
 

@@ -66,6 +66,36 @@ pub struct ArmSnapshot {
     pub clv: Option<ArmClv>,
 }
 
+impl ArmSnapshot {
+    /// An arm known only by its totals: no days, looks, truths, copies or CLV. What an
+    /// analysis of a slice of the shoppers, or a hand-built test, starts from.
+    pub fn from_totals(
+        name: String,
+        traffic: f64,
+        baseline: usize,
+        counts: Counts,
+        moments: ShopperMoments,
+    ) -> Self {
+        ArmSnapshot {
+            name,
+            strategies: Default::default(),
+            traffic,
+            baseline,
+            counts,
+            moments,
+            metrics: Metrics::from(&counts, &moments),
+            daily: Vec::new(),
+            insights: Vec::new(),
+            truth: None,
+            rollout: None,
+            replicas: Vec::new(),
+            looks: Vec::new(),
+            churn_model_auc: None,
+            clv: None,
+        }
+    }
+}
+
 /// The whole experiment after `day` simulated days.
 #[derive(Debug, Clone, Serialize)]
 pub struct Snapshot {

@@ -12,7 +12,7 @@ use std::path::Path;
 use crate::columns::record;
 use crate::experiment::analysis::{compare_all, value, COMPARED};
 use crate::experiment::{ArmSnapshot, Engine, Snapshot};
-use crate::metrics::{Metrics, ShopperMoments};
+use crate::metrics::ShopperMoments;
 use crate::report::tidy::Compared;
 use crate::stats::{benjamini_hochberg, holm};
 use crate::world::{Counts, ShopperState};
@@ -118,19 +118,17 @@ pub(super) fn rows(engine: &Engine, snapshot: &Snapshot, alpha: f64) -> Vec<Segm
                 .iter()
                 .zip(slice)
                 .map(|(arm, s)| ArmSnapshot {
-                    metrics: Metrics::from(&s.counts, &s.moments),
-                    counts: s.counts,
-                    moments: s.moments,
-                    daily: Vec::new(),
-                    insights: Vec::new(),
-                    truth: None,
-                    rollout: None,
+                    strategies: arm.strategies.clone(),
+                    clv: arm.clv.clone(),
                     // Per shopper within a slice, even where the arm has several copies
                     // of its strategies: a slice holds a handful of each copy's shoppers.
-                    replicas: Vec::new(),
-                    looks: Vec::new(),
-                    churn_model_auc: None,
-                    ..arm.clone()
+                    ..ArmSnapshot::from_totals(
+                        arm.name.clone(),
+                        arm.traffic,
+                        arm.baseline,
+                        s.counts,
+                        s.moments,
+                    )
                 })
                 .collect(),
             allocation: Vec::new(),
